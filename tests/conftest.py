@@ -1,0 +1,142 @@
+"""Shared fixtures: an app on a real database (SQLite by default, PostgreSQL with TEST_DATABASE_URL),
+a clean database for every test, a query counter and a CSRF-aware client."""
+
+from __future__ import annotations
+
+import os
+import re
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import event, text
+
+from webapp import create_app
+from webapp.extensions import db
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    """The application, with the schema created once for the session."""
+    application = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": _database_url(tmp_path_factory),
+        "SECRET_KEY": "test-secret",
+        "SERVER_NAME": None,
+        "REDIS_URL": "",
+        "API_RATE_LIMIT": 100000,
+    })
+    with application.app_context():
+        _drop_everything()
+        db.create_all()
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _drop_everything() -> None:
+    """Drop our tables and Alembic's version table, whatever state an earlier run left."""
+    db.drop_all()
+    with db.engine.begin() as connection:
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+def truncate_all() -> None:
+    """Empty every table, quickly, keeping the schema."""
+    db.session.remove()
+    tables = [table.name for table in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture(autouse=True)
+def _app_context(app):
+    """Every test runs inside an app context on an empty database."""
+    with app.app_context():
+        truncate_all()
+        yield
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def demo(app):
+    """The demo catalogue loaded into the database."""
+    from webapp.demo.loader import load_demo
+
+    return load_demo()
+
+
+class QueryCounter:
+    """Counts the SQL statements run while it is active."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+    def __call__(self, conn, cursor, statement, parameters, context, executemany):
+        self.statements.append(statement)
+
+
+@pytest.fixture
+def count_queries(app):
+    """``with count_queries() as counter: ...``, then ``counter.count``."""
+
+    @contextmanager
+    def counting():
+        counter = QueryCounter()
+        engine = db.engine
+        event.listen(engine, "before_cursor_execute", counter)
+        try:
+            yield counter
+        finally:
+            event.remove(engine, "before_cursor_execute", counter)
+
+    return counting
+
+
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+def csrf_token_for(client, path: str = "/") -> str:
+    """Fetch a page and return the CSRF token it carries (the session cookie stays in the client)."""
+    response = client.get(path)
+    match = CSRF_META.search(response.get_data(as_text=True))
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+@pytest.fixture
+def csrf_token(client):
+    """A CSRF token valid for ``client``'s session."""
+    return lambda path="/": csrf_token_for(client, path)
+
+
+def require_or_skip(condition: bool, reason: str, env_flag: str) -> None:
+    """Skip a test for a missing browser or service locally; fail it in CI (where ``env_flag`` is set)."""
+    if condition:
+        return
+    if os.environ.get(env_flag):
+        pytest.fail(reason + f" ({env_flag} is set, so this is an error)")
+    pytest.skip(reason)

@@ -1,0 +1,132 @@
+"""Package Grids: a community directory of reusable packages with comparison grids."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+
+from webapp.config import PROJECT_ROOT, load_config, normalise_database_url
+from webapp.extensions import csrf, db, login_manager, migrate
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the application: configuration from the environment, then ``config`` on top."""
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=str(PROJECT_ROOT / "instance"),
+    )
+    app.config.from_mapping(load_config(app.instance_path))
+    if config:
+        app.config.from_mapping(config)
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        PROJECT_ROOT.joinpath("instance").mkdir(exist_ok=True)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_cli(app)
+    register_logging(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the unbound extensions of :mod:`webapp.extensions` to ``app``."""
+    import webapp.models  # noqa: F401  (every model registered before Alembic or create_all look)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message_category = "info"
+
+    from webapp.accounts.models import User
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.is_active else None
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        from sqlalchemy import event
+
+        with app.app_context():
+            engine = db.engine
+
+            @event.listens_for(engine, "connect")
+            def _sqlite_pragmas(dbapi_connection, _record):
+                cursor = dbapi_connection.cursor()
+                cursor.execute("PRAGMA foreign_keys=ON")
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA busy_timeout=5000")
+                cursor.close()
+
+
+def register_blueprints(app: Flask) -> None:
+    """Mount every domain's blueprint."""
+    from webapp.catalog.views import blueprint as catalog
+    from webapp.grids.views import blueprint as grids
+    from webapp.search.views import blueprint as search
+
+    app.register_blueprint(catalog)
+    app.register_blueprint(grids)
+    app.register_blueprint(search)
+    for optional in ("webapp.accounts.views", "webapp.api.views", "webapp.fetch.views", "webapp.moderation.views"):
+        _register_if_present(app, optional)
+
+
+def _optional_module(module_name: str):
+    import importlib
+
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        if error.name and module_name.startswith(error.name):
+            return None
+        raise
+
+
+def _register_if_present(app: Flask, module_name: str) -> None:
+    module = _optional_module(module_name)
+    if module is None:
+        return
+    for name in ("blueprint", "blueprint_v3"):
+        if hasattr(module, name):
+            app.register_blueprint(getattr(module, name))
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Friendly HTML pages for HTTP errors, and never a traceback for a user."""
+    from webapp.errors import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Filters and globals the templates use."""
+    from webapp.templating import register
+
+    register(app)
+
+
+def register_cli(app: Flask) -> None:
+    """Command-line commands (``flask --app webapp ...``)."""
+    from webapp.demo.commands import demo_cli
+
+    app.cli.add_command(demo_cli)
+    for module_name in ("webapp.fetch.commands", "webapp.api.commands", "webapp.accounts.commands"):
+        module = _optional_module(module_name)
+        for command in getattr(module, "COMMANDS", []) if module else []:
+            app.cli.add_command(command)
+
+
+def register_logging(app: Flask) -> None:
+    """Log to stderr at INFO unless the host already configured logging."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -1,0 +1,181 @@
+"""The catalogue: categories, packages, their releases, usage and flags."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.db_types import UTCDateTime, utcnow
+from webapp.extensions import db
+
+
+class Category(db.Model):
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(100))
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    title_plural: Mapped[str] = mapped_column(String(100), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    show_pypi: Mapped[bool] = mapped_column(Boolean, default=True)
+    created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    modified: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    packages: Mapped[list[Package]] = relationship(back_populates="category")
+
+    def __repr__(self) -> str:
+        return f"<Category {self.slug}>"
+
+
+class Package(db.Model):
+    __tablename__ = "packages"
+    __table_args__ = (
+        Index("ix_packages_repo_url", "repo_url"),
+        Index("ix_packages_repo_watchers", "repo_watchers"),
+        Index("ix_packages_score", "score"),
+        Index("ix_packages_created", "created"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(100))
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
+    repo_url: Mapped[str] = mapped_column(String(500), default="")
+    pypi_url: Mapped[str] = mapped_column(String(500), default="")
+    documentation_url: Mapped[str] = mapped_column(String(500), default="")
+    # True when documentation_url came from PyPI's project_urls; a person's entry is never replaced.
+    documentation_url_from_pypi: Mapped[bool] = mapped_column(Boolean, default=False)
+    repo_description: Mapped[str] = mapped_column(Text, default="")
+    repo_watchers: Mapped[int] = mapped_column(Integer, default=0)
+    repo_forks: Mapped[int] = mapped_column(Integer, default=0)
+    participants: Mapped[list] = mapped_column(JSON, default=list)
+    commits_over_52: Mapped[list] = mapped_column(JSON, default=list)
+    pypi_version: Mapped[str | None] = mapped_column(String(100))
+    last_commit_date: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_fetched: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    date_repo_archived: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    repo_missing_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deprecated_by_id: Mapped[int | None] = mapped_column(ForeignKey("packages.id", ondelete="SET NULL"))
+    deprecated_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    date_deprecated: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deprecation_note: Mapped[str] = mapped_column(Text, default="")
+    created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    modified: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    last_modified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    fetch_error: Mapped[str] = mapped_column(Text, default="")
+    fetch_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    fetch_error_count: Mapped[int] = mapped_column(Integer, default=0)
+    score: Mapped[float] = mapped_column(Float, default=0)
+    usage_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Repository statistics loaded by the demo command are illustrative until a real fetch runs.
+    stats_are_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Set when staff approve a flag: the package leaves lists and grids, its page says why.
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    removed_reason: Mapped[str] = mapped_column(Text, default="")
+    # Incremented on every edit so a save made from a stale form is detected and refused.
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+
+    category: Mapped[Category] = relationship(back_populates="packages")
+    deprecated_by: Mapped[Package | None] = relationship(remote_side=[id], foreign_keys=[deprecated_by_id])
+    versions: Mapped[list[Version]] = relationship(
+        back_populates="package", cascade="all, delete-orphan", order_by="Version.upload_time.desc()"
+    )
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    last_modified_by = relationship("User", foreign_keys=[last_modified_by_id])
+    deprecated_by_user = relationship("User", foreign_keys=[deprecated_by_user_id])
+
+    @property
+    def is_archived(self) -> bool:
+        return self.date_repo_archived is not None
+
+    @property
+    def is_deprecated(self) -> bool:
+        return self.date_deprecated is not None
+
+    @property
+    def is_removed(self) -> bool:
+        return self.removed_at is not None
+
+    def __repr__(self) -> str:
+        return f"<Package {self.slug}>"
+
+
+class Version(db.Model):
+    """A release of a package, as PyPI lists it."""
+
+    __tablename__ = "versions"
+    __table_args__ = (UniqueConstraint("package_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    package_id: Mapped[int] = mapped_column(ForeignKey("packages.id", ondelete="CASCADE"), index=True)
+    number: Mapped[str] = mapped_column(String(100))
+    license: Mapped[str] = mapped_column(String(200), default="")
+    upload_time: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    development_status: Mapped[str] = mapped_column(String(50), default="")
+    supports_python3: Mapped[bool | None] = mapped_column(Boolean)
+    requires_python: Mapped[str] = mapped_column(String(100), default="")
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    yanked: Mapped[bool] = mapped_column(Boolean, default=False)
+    created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    package: Mapped[Package] = relationship(back_populates="versions")
+
+    def __repr__(self) -> str:
+        return f"<Version {self.package_id} {self.number}>"
+
+
+class Usage(db.Model):
+    """A person saying "I use this" about a package."""
+
+    __tablename__ = "usages"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    package_id: Mapped[int] = mapped_column(ForeignKey("packages.id", ondelete="CASCADE"), primary_key=True)
+    created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user = relationship("User")
+    package: Mapped[Package] = relationship()
+
+
+class Flag(db.Model):
+    """A report that a package does not belong here, waiting for staff."""
+
+    __tablename__ = "flags"
+    __table_args__ = (
+        # One open flag per person and package.
+        Index(
+            "uq_flags_open_per_user",
+            "package_id",
+            "user_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    package_id: Mapped[int] = mapped_column(ForeignKey("packages.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    package: Mapped[Package] = relationship()
+    user = relationship("User", foreign_keys=[user_id])
+    resolved_by = relationship("User", foreign_keys=[resolved_by_id])

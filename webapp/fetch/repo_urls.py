@@ -1,0 +1,94 @@
+"""Parse and normalise repository URLs: one canonical form per repository, whatever people paste.
+
+Owner and name keep their case (hosts treat them case-insensitively, so compare with ``lower()``)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+# Hosts whose API the fetch service speaks, by canonical host name.
+KNOWN_HOSTS = {
+    "github.com": "github",
+    "gitlab.com": "gitlab",
+    "bitbucket.org": "bitbucket",
+    "codeberg.org": "codeberg",
+}
+
+_SCP_LIKE = re.compile(r"^(?:[\w.-]+@)?(?P<host>[\w.-]+\.[a-z]{2,}):(?P<path>[^/].*)$", re.IGNORECASE)
+# Path segments after which a URL points inside a repository rather than at it.
+_DEEP_MARKERS = {"tree", "blob", "-", "src", "issues", "pulls", "pull", "merge_requests", "wiki", "commits",
+                 "commit", "releases", "tags", "branches", "actions", "raw", "activity", "network"}
+
+
+@dataclass(frozen=True)
+class RepoRef:
+    """A parsed repository address."""
+
+    host: str  # lowercase host name, without "www."
+    owner: str  # the owner or, on GitLab, the full group path ("group/subgroup")
+    name: str
+    kind: str | None  # "github", "gitlab", "bitbucket", "codeberg" or None for an unknown host
+
+    @property
+    def url(self) -> str:
+        return f"https://{self.host}/{self.owner}/{self.name}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.owner}/{self.name}"
+
+
+def parse_repo_url(raw: str | None) -> RepoRef | None:
+    """Parse what a person pasted as a repository address; ``None`` when it is not one.
+
+    Accepts https/http/git/ssh URLs, scp-like ``git@host:owner/name.git``, ``www.`` hosts, ``.git``
+    suffixes, trailing slashes, ``/tree/...`` and similar deep links, and GitLab's nested groups.
+    """
+    if not raw:
+        return None
+    text = raw.strip()
+    if not text or any(ch.isspace() for ch in text):
+        return None
+    scp = _SCP_LIKE.match(text)
+    if scp and "://" not in text:
+        host, path = scp.group("host"), scp.group("path")
+    else:
+        if "://" not in text:
+            text = "https://" + text
+        try:
+            parts = urlsplit(text)
+        except ValueError:
+            return None
+        if parts.scheme.lower() not in {"http", "https", "git", "ssh", "git+ssh", "git+https"}:
+            return None
+        host, path = parts.hostname or "", parts.path
+    host = host.lower()
+    if host.startswith("www."):
+        host = host[4:]
+    if "." not in host:
+        return None
+    segments = [segment for segment in path.split("/") if segment]
+    for index, segment in enumerate(segments):
+        if segment in _DEEP_MARKERS and index >= 2:
+            segments = segments[:index]
+            break
+    if len(segments) < 2:
+        return None
+    kind = KNOWN_HOSTS.get(host)
+    if kind != "gitlab":
+        segments = segments[:2]
+    name = segments[-1]
+    if name.endswith(".git"):
+        name = name[:-4]
+    owner = "/".join(segments[:-1])
+    if not name or not owner:
+        return None
+    return RepoRef(host=host, owner=owner, name=name, kind=kind)
+
+
+def normalise_repo_url(raw: str | None) -> str:
+    """The canonical URL of a repository address, or the stripped input when it cannot be parsed."""
+    ref = parse_repo_url(raw)
+    return ref.url if ref else (raw or "").strip()

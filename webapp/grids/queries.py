@@ -1,0 +1,145 @@
+"""Read models for grid pages: a fixed number of queries whatever the size of the grid."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
+
+from webapp.catalog.models import Package, Usage, Version
+from webapp.extensions import db
+from webapp.grids.models import Element, Feature, Grid, GridPackage
+from webapp.pagination import Page, paginate
+
+GRID_SORTS = {
+    "popular": ("Most packages", lambda: [Grid.package_count.desc(), Grid.title]),
+    "title": ("Title", lambda: [func.lower(Grid.title)]),
+    "newest": ("Newest", lambda: [Grid.created.desc(), Grid.id.desc()]),
+    "updated": ("Recently updated", lambda: [Grid.modified.desc(), Grid.id.desc()]),
+}
+DEFAULT_GRID_SORT = "popular"
+
+# How long without a commit before a package counts as stale in a grid.
+STALE_AFTER = timedelta(days=365)
+
+
+def grid_page(*, query: str = "", sort: str = DEFAULT_GRID_SORT, page: int = 1, per_page: int = 30) -> Page:
+    """One page of grids, filtered and sorted: two queries."""
+    statement = select(Grid).order_by(*GRID_SORTS.get(sort, GRID_SORTS[DEFAULT_GRID_SORT])[1]())
+    if query.strip():
+        pattern = f"%{query.strip().lower()}%"
+        statement = statement.where(or_(func.lower(Grid.title).like(pattern),
+                                        func.lower(Grid.description).like(pattern)))
+    return paginate(statement, page, per_page)
+
+
+@dataclass
+class GridColumn:
+    """A package as a grid column, with what the fixed rows show."""
+
+    grid_package: GridPackage
+    package: Package
+    release: Version | None
+    cells: dict[int, Element] = field(default_factory=dict)
+    used_by_me: bool = False
+
+    @property
+    def is_stale(self) -> bool:
+        last = self.package.last_commit_date
+        return last is None or last < datetime.now(timezone.utc) - STALE_AFTER
+
+    @property
+    def is_stale_or_gone(self) -> bool:
+        """Archived, deprecated or without a commit for a year: what the grid's toggle hides."""
+        return self.package.is_archived or self.package.is_deprecated or self.is_stale
+
+
+# Columns can be sorted by any fixed row. Each key maps to (label, key function, descending?).
+COLUMN_SORTS = {
+    "title": ("Name", lambda c: c.package.title.lower(), False),
+    "stars": ("Stars", lambda c: c.package.repo_watchers or 0, True),
+    "forks": ("Forks", lambda c: c.package.repo_forks or 0, True),
+    "usage": ("Users", lambda c: c.package.usage_count or 0, True),
+    "score": ("Score", lambda c: c.package.score or 0, True),
+    "last-commit": ("Last commit", lambda c: c.package.last_commit_date or datetime.min.replace(tzinfo=timezone.utc),
+                    True),
+    "commits": ("Commit activity", lambda c: sum(c.package.commits_over_52 or []), True),
+    "release": ("Latest release", lambda c: (c.release.upload_time if c.release and c.release.upload_time
+                                             else datetime.min.replace(tzinfo=timezone.utc)), True),
+    "python3": ("Python 3", lambda c: (c.release.supports_python3 is True) if c.release else False, True),
+    "category": ("Category", lambda c: c.package.category.title.lower(), False),
+}
+DEFAULT_COLUMN_SORT = "score"
+
+
+@dataclass
+class GridDetail:
+    grid: Grid
+    columns: list[GridColumn]
+    features: list[Feature]
+    hidden_count: int
+    total_count: int
+    demo: bool
+
+
+def latest_releases(package_ids: list[int]) -> dict[int, Version]:
+    """The newest visible release of each package, in one query (a window function)."""
+    if not package_ids:
+        return {}
+    ranked = (
+        select(Version.id, func.row_number().over(
+            partition_by=Version.package_id,
+            order_by=[Version.yanked.asc(), Version.upload_time.desc().nulls_last(), Version.id.desc()],
+        ).label("position"))
+        .where(Version.package_id.in_(package_ids), Version.hidden.is_(False))
+        .subquery()
+    )
+    releases = db.session.scalars(
+        select(Version).join(ranked, ranked.c.id == Version.id).where(ranked.c.position == 1)
+    )
+    return {release.package_id: release for release in releases}
+
+
+def grid_detail(slug: str, *, sort: str = DEFAULT_COLUMN_SORT, hide_stale: bool = False,
+                viewer_id: int | None = None) -> GridDetail | None:
+    """A grid with its columns, features and cells: five queries (six with a signed-in viewer)."""
+    grid = db.session.scalar(select(Grid).where(Grid.slug == slug))
+    if grid is None:
+        return None
+    grid_packages = list(db.session.scalars(
+        select(GridPackage).join(Package, Package.id == GridPackage.package_id)
+        .where(GridPackage.grid_id == grid.id, Package.removed_at.is_(None))
+        .options(joinedload(GridPackage.package).joinedload(Package.category),
+                 joinedload(GridPackage.package).joinedload(Package.deprecated_by))
+    ))
+    features = list(db.session.scalars(select(Feature).where(Feature.grid_id == grid.id).order_by(Feature.id)))
+    elements = db.session.scalars(
+        select(Element).join(GridPackage, GridPackage.id == Element.grid_package_id)
+        .where(GridPackage.grid_id == grid.id)
+    )
+    releases = latest_releases([gp.package_id for gp in grid_packages])
+    used = set()
+    if viewer_id is not None and grid_packages:
+        used = set(db.session.scalars(select(Usage.package_id).where(
+            Usage.user_id == viewer_id, Usage.package_id.in_([gp.package_id for gp in grid_packages]))))
+    columns = {gp.id: GridColumn(grid_package=gp, package=gp.package, release=releases.get(gp.package_id),
+                                 used_by_me=gp.package_id in used) for gp in grid_packages}
+    for element in elements:
+        column = columns.get(element.grid_package_id)
+        if column is not None:
+            column.cells[element.feature_id] = element
+    ordered = sort_columns(list(columns.values()), sort)
+    visible = [c for c in ordered if not c.is_stale_or_gone] if hide_stale else ordered
+    return GridDetail(
+        grid=grid, columns=visible, features=features, hidden_count=len(ordered) - len(visible),
+        total_count=len(ordered), demo=any(c.package.stats_are_demo for c in ordered),
+    )
+
+
+def sort_columns(columns: list[GridColumn], sort: str) -> list[GridColumn]:
+    """Order columns by a fixed row; ties keep alphabetical order."""
+    _label, key, descending = COLUMN_SORTS.get(sort, COLUMN_SORTS[DEFAULT_COLUMN_SORT])
+    columns = sorted(columns, key=lambda c: c.package.title.lower())
+    return sorted(columns, key=key, reverse=descending)

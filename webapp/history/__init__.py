@@ -1,0 +1,1 @@
+"""Edit history: who changed what, when, and the way back."""

@@ -1,0 +1,39 @@
+"""Recorded changes to packages, grids, features and cells."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.db_types import UTCDateTime, utcnow
+from webapp.extensions import db
+
+
+class Change(db.Model):
+    """One field of one object changed by one person (or created, deleted, reverted)."""
+
+    __tablename__ = "changes"
+    __table_args__ = (
+        Index("ix_changes_package", "package_id", "created"),
+        Index("ix_changes_grid", "grid_id", "created"),
+        Index("ix_changes_user", "user_id", "created"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    object_type: Mapped[str] = mapped_column(String(30))
+    object_id: Mapped[int] = mapped_column(Integer)
+    # Where the change is listed: a package's history, a grid's history, or both.
+    package_id: Mapped[int | None] = mapped_column(ForeignKey("packages.id", ondelete="SET NULL"))
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id", ondelete="SET NULL"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(20), default="update")
+    field: Mapped[str] = mapped_column(String(50), default="")
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(String(300), default="")
+    reverts_id: Mapped[int | None] = mapped_column(ForeignKey("changes.id", ondelete="SET NULL"))
+    created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    user = relationship("User")

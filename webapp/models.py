@@ -1,0 +1,22 @@
+"""Every model, imported in one place for Alembic and for convenience."""
+
+from webapp.accounts.models import User
+from webapp.catalog.models import Category, Flag, Package, Usage, Version
+from webapp.fetch.models import HttpCacheEntry
+from webapp.grids.models import Element, Feature, Grid, GridPackage
+from webapp.history.models import Change
+
+__all__ = [
+    "Category",
+    "Change",
+    "Element",
+    "Feature",
+    "Flag",
+    "Grid",
+    "GridPackage",
+    "HttpCacheEntry",
+    "Package",
+    "Usage",
+    "User",
+    "Version",
+]
