@@ -58,9 +58,11 @@ def make_grid(title: str | None = None, *, packages: list[Package] = (), feature
     grid = Grid(title=title, slug=fields.pop("slug", title.lower().replace(" ", "-")), **fields)
     db.session.add(grid)
     members = [GridPackage(grid=grid, package=package) for package in packages]
+    db.session.add_all(members)
     grid.package_count = len(members)
     for index in range(features):
         feature = Feature(grid=grid, title=f"Feature {index + 1}", description=f"What feature {index + 1} means")
+        db.session.add(feature)
         if fill:
             for member in members:
                 db.session.add(Element(grid_package=member, feature=feature, text="yes — works"))

@@ -59,7 +59,8 @@ def register(app: Flask) -> None:
     def http_error(error: HTTPException):
         headers = {}
         if error.code == 405 and error.valid_methods:
-            headers["Allow"] = ", ".join(error.valid_methods)
+            order = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+            headers["Allow"] = ", ".join(sorted(error.valid_methods, key=lambda m: order.index(m) if m in order else 99))
         message = MESSAGES.get(error.code) if error.description == type(error).description else error.description
         return render_error(error.code or 500, message, headers)
 

@@ -7,6 +7,8 @@ from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
 from webapp.catalog import queries
+from webapp.catalog.scoring import FORMULA as SCORE_FORMULA
+from webapp.catalog.scoring import package_score_breakdown
 from webapp.pagination import parse_page
 
 blueprint = Blueprint("catalog", __name__)
@@ -34,9 +36,9 @@ def home():
 @blueprint.get("/packages/")
 def package_list():
     arguments = _list_arguments()
-    page = queries.package_page(**arguments, per_page=current_app.config["PACKAGES_PER_PAGE"])
-    return _render_listing("catalog/package_list.html", page=page, category=None, sorts=queries.PACKAGE_SORTS,
-                           **arguments)
+    listing = queries.package_page(**arguments, per_page=current_app.config["PACKAGES_PER_PAGE"])
+    return _render_listing("catalog/package_list.html", page=listing, category=None, query=arguments["query"],
+                           sort=arguments["sort"], sorts=queries.PACKAGE_SORTS)
 
 
 @blueprint.get("/categories/")
@@ -50,9 +52,9 @@ def category_detail(slug: str):
     if category is None:
         abort(404, f"There is no category “{slug}”.")
     arguments = _list_arguments()
-    page = queries.package_page(category=category, **arguments, per_page=current_app.config["PACKAGES_PER_PAGE"])
-    return _render_listing("catalog/package_list.html", page=page, category=category, sorts=queries.PACKAGE_SORTS,
-                           **arguments)
+    listing = queries.package_page(category=category, **arguments, per_page=current_app.config["PACKAGES_PER_PAGE"])
+    return _render_listing("catalog/package_list.html", page=listing, category=category, query=arguments["query"],
+                           sort=arguments["sort"], sorts=queries.PACKAGE_SORTS)
 
 
 @blueprint.get("/packages/p/<slug>/")
@@ -61,8 +63,10 @@ def package_detail(slug: str):
     detail = queries.package_detail(slug, viewer_id=viewer_id)
     if detail is None:
         abort(404, f"There is no package “{slug}”.")
-    return render_template("catalog/package_detail.html", detail=detail, package=detail.package,
-                           latest=queries.latest_release(detail.package, detail.releases))
+    latest = queries.latest_release(detail.package, detail.releases)
+    score = package_score_breakdown(detail.package, latest.supports_python3 if latest else None)
+    return render_template("catalog/package_detail.html", detail=detail, package=detail.package, latest=latest,
+                           score=score, score_formula=SCORE_FORMULA)
 
 
 def _feed_response(template: str, mimetype: str):

@@ -63,11 +63,16 @@ def _month_to_datetime(month: str, rng: random.Random) -> datetime:
         year, mon = (int(part) for part in month.split("-"))
     except ValueError:
         year, mon = 2020, 1
-    return datetime(year, mon, 1 + rng.randrange(27), rng.randrange(24), rng.randrange(60), tzinfo=timezone.utc)
+    moment = datetime(year, mon, 1 + rng.randrange(27), rng.randrange(24), rng.randrange(60), tzinfo=timezone.utc)
+    return min(moment, datetime.now(timezone.utc) - timedelta(days=1))
 
 
 def _illustrative_stats(row: dict, rng: random.Random, now: datetime) -> dict:
     """Plausible statistics from a package's download rank and latest release month."""
+    if not row.get("repo_url"):
+        # Without a repository there is nothing to count: the page says "not fetched yet".
+        return {"repo_watchers": 0, "repo_forks": 0, "commits_over_52": [], "participants": [],
+                "last_commit_date": None, "release": _month_to_datetime(row["month"], rng)}
     rank = int(row["rank"]) if row.get("rank") else 20000 + rng.randrange(20000)
     stars = int(max(3, 60000 / math.sqrt(rank) * rng.uniform(0.4, 1.6)))
     release = _month_to_datetime(row["month"], rng)
@@ -78,9 +83,9 @@ def _illustrative_stats(row: dict, rng: random.Random, now: datetime) -> dict:
     return {
         "repo_watchers": stars,
         "repo_forks": int(stars * rng.uniform(0.08, 0.25)),
-        "commits_over_52": commits if row.get("repo_url") else [],
-        "participants": participants if row.get("repo_url") else [],
-        "last_commit_date": release + timedelta(days=rng.randrange(0, 60)) if row.get("repo_url") else None,
+        "commits_over_52": commits,
+        "participants": participants,
+        "last_commit_date": min(now - timedelta(hours=rng.randrange(1, 72)), release + timedelta(days=rng.randrange(60))),
         "release": release,
     }
 
@@ -147,10 +152,12 @@ def load_demo(seed: int = 2674) -> dict[str, int]:
         for name in spec["packages"]:
             if name in packages and name not in members:
                 members[name] = GridPackage(grid=grid, package=packages[name], created=created)
+                db.session.add(members[name])
         grid.package_count = len(members)
         for feature_spec in spec["features"]:
             feature = Feature(grid=grid, title=feature_spec["title"], description=feature_spec.get("description", ""),
                               created=created, modified=created)
+            db.session.add(feature)
             feature_count += 1
             for name, cell in feature_spec.get("cells", {}).items():
                 if name in members:

@@ -48,7 +48,7 @@ class GridColumn:
     @property
     def is_stale(self) -> bool:
         last = self.package.last_commit_date
-        return last is None or last < datetime.now(timezone.utc) - STALE_AFTER
+        return last is not None and last < datetime.now(timezone.utc) - STALE_AFTER
 
     @property
     def is_stale_or_gone(self) -> bool:

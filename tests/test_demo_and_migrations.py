@@ -1,0 +1,102 @@
+"""The demo data and the Alembic migrations."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
+
+from webapp import create_app
+from webapp.catalog.models import Category, Package, Usage
+from webapp.extensions import db
+from webapp.grids.models import Element, Feature, Grid, GridPackage
+
+SEED = json.loads((Path(__file__).resolve().parents[1] / "webapp/demo/data/django-invitations-2674.json").read_text())
+
+
+def test_demo_data_has_what_the_issue_asks(demo):
+    assert demo["packages"] >= 300
+    assert {c.title_plural for c in db.session.scalars(select(Category))} == {"Apps", "Frameworks", "Projects", "Other"}
+    grids = list(db.session.scalars(select(Grid)))
+    assert len(grids) >= 12
+    for grid in grids:
+        members = db.session.scalar(select(func.count()).select_from(GridPackage).where(GridPackage.grid_id == grid.id))
+        features = db.session.scalar(select(func.count()).select_from(Feature).where(Feature.grid_id == grid.id))
+        assert 5 <= members <= 15, grid.slug
+        assert features >= 5, grid.slug
+        assert grid.package_count == members
+    assert db.session.scalar(select(func.count()).select_from(Element)) > 500
+    assert db.session.scalar(select(func.count()).select_from(Usage)) > 50
+
+
+def test_demo_contains_the_seed_package_exactly(demo):
+    package = db.session.get(Package, 2674)
+    assert package.slug == SEED["slug"] and package.title == SEED["title"]
+    assert package.category_id == 1
+    assert package.repo_watchers == SEED["repo_watchers"] and package.repo_forks == SEED["repo_forks"]
+    assert package.participants == SEED["participants"]
+    assert package.commits_over_52 == SEED["commits_over_52"]
+    assert package.pypi_version == SEED["pypi_version"]
+    assert package.documentation_url == SEED["documentation_url"]
+    assert package.created.isoformat() == "2014-12-02T11:21:51.560890+00:00"
+    grid_ids = set(db.session.scalars(select(GridPackage.grid_id).where(GridPackage.package_id == 2674)))
+    assert grid_ids == {231, 282, 439}
+
+
+def test_demo_pages_render(client, demo):
+    for path in ["/", "/packages/", "/categories/apps/", "/packages/p/django-invitations/", "/grids/",
+                 "/grids/g/invitations/", "/search/?q=invitations"]:
+        response = client.get(path)
+        assert response.status_code == 200, path
+    assert "This site runs on demo data" in client.get("/").get_data(as_text=True)
+
+
+def test_ids_continue_after_the_demo_data(demo):
+    """Rows added after the demo must not collide with its explicit ids (PostgreSQL sequences)."""
+    category = Category(title="New", slug="new-category")
+    db.session.add(category)
+    db.session.commit()
+    assert category.id > 4
+
+
+@pytest.fixture
+def empty_database_url(app):
+    """A URL to a brand-new, empty database of the same kind as the test database."""
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() == "sqlite":
+        path = Path(url.database).with_name(f"migrations-{uuid.uuid4().hex}.sqlite3")
+        yield str(url.set(database=str(path)))
+        return
+    name = f"{url.database}_migrations"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield url.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_migrations_build_exactly_the_models_schema(empty_database_url):
+    """`flask db upgrade` on an empty database creates what the models describe, no more, no less."""
+    from flask_migrate import downgrade, upgrade
+
+    migrated = create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url, "TESTING": True})
+    with migrated.app_context():
+        upgrade()
+        with db.engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            assert compare_metadata(context, db.metadata) == []
+        downgrade(revision="base")
+        with db.engine.connect() as connection:
+            remaining = set(db.inspect(connection).get_table_names()) - {"alembic_version"}
+        assert remaining == set()
+        db.engine.dispose()
