@@ -34,6 +34,11 @@ def app(tmp_path_factory):
         "SERVER_NAME": None,
         "REDIS_URL": "",
         "API_RATE_LIMIT": 100000,
+        # Nothing in the tests may reach the internet: remote services point at a closed local port
+        # unless a test starts a fake server and points them there.
+        **{key: "http://127.0.0.1:9" for key in (
+            "GITHUB_API_URL", "GITLAB_API_URL", "BITBUCKET_API_URL", "CODEBERG_API_URL", "PYPI_URL",
+            "GITHUB_OAUTH_URL")},
     })
     with application.app_context():
         _drop_everything()

@@ -77,7 +77,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(catalog)
     app.register_blueprint(grids)
     app.register_blueprint(search)
-    for optional in ("webapp.accounts.views", "webapp.api.views", "webapp.fetch.views", "webapp.moderation.views"):
+    for optional in ("webapp.accounts.views", "webapp.api.views", "webapp.fetch.views", "webapp.moderation.views",
+                     "webapp.history.views"):
         _register_if_present(app, optional)
 
 

@@ -1,0 +1,152 @@
+"""Recording changes and reverting them.
+
+Every write to a package, grid, feature or cell goes through :func:`apply_changes`, which sets the new
+values, bumps the object's revision (so a stale form is detected) and records one :class:`Change` per
+field. Staff revert a recorded field change with :func:`revert_change`; the revert is recorded too.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, Integer
+
+from webapp.catalog.models import Package
+from webapp.db_types import utcnow
+from webapp.extensions import db
+from webapp.grids.models import Element, Feature, Grid, GridPackage
+from webapp.history.models import Change
+
+OBJECT_TYPES: dict[str, type] = {
+    "package": Package,
+    "grid": Grid,
+    "feature": Feature,
+    "element": Element,
+    "grid_package": GridPackage,
+}
+
+
+class StaleEdit(Exception):
+    """The object was saved by someone else after the editor loaded it."""
+
+    def __init__(self, obj: Any, submitted_revision: int) -> None:
+        super().__init__(f"{type(obj).__name__} {obj.id} is at revision {obj.revision}, not {submitted_revision}")
+        self.obj = obj
+        self.submitted_revision = submitted_revision
+
+
+class RevertError(Exception):
+    """A change that cannot be reverted; the message says why."""
+
+
+def object_type_of(obj: Any) -> str:
+    for name, model in OBJECT_TYPES.items():
+        if isinstance(obj, model):
+            return name
+    raise TypeError(f"no history for {type(obj).__name__}")
+
+
+def as_text(value: Any) -> str | None:
+    """How a value is stored in the history."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def from_text(model: type, field: str, value: str | None) -> Any:
+    """Turn a stored history value back into the column's Python type."""
+    column = model.__table__.columns[field]
+    if value is None:
+        return None
+    if isinstance(column.type, Boolean):
+        return value == "true"
+    if isinstance(column.type, Integer):
+        return int(value)
+    return value
+
+
+def check_revision(obj: Any, submitted_revision: int | str | None) -> None:
+    """Refuse a save made from a form that loaded an older revision."""
+    try:
+        submitted = int(submitted_revision) if submitted_revision not in (None, "") else None
+    except (TypeError, ValueError):
+        submitted = None
+    if submitted is None or submitted != obj.revision:
+        raise StaleEdit(obj, submitted if submitted is not None else -1)
+
+
+def where_listed(obj: Any) -> dict[str, int | None]:
+    """The package and grid whose history pages list a change to ``obj``."""
+    if isinstance(obj, Package):
+        return {"package_id": obj.id, "grid_id": None}
+    if isinstance(obj, Grid):
+        return {"package_id": None, "grid_id": obj.id}
+    if isinstance(obj, Feature):
+        return {"package_id": None, "grid_id": obj.grid_id}
+    if isinstance(obj, Element):
+        grid_package = obj.grid_package or db.session.get(GridPackage, obj.grid_package_id)
+        return {"package_id": grid_package.package_id, "grid_id": grid_package.grid_id}
+    if isinstance(obj, GridPackage):
+        return {"package_id": obj.package_id, "grid_id": obj.grid_id}
+    return {"package_id": None, "grid_id": None}
+
+
+def record(obj: Any, user: Any, *, action: str, field: str = "", old: Any = None, new: Any = None,
+           summary: str = "", reverts: Change | None = None) -> Change:
+    """Add one history entry for ``obj`` to the session (the caller commits)."""
+    db.session.flush()  # obj.id must exist
+    change = Change(
+        object_type=object_type_of(obj), object_id=obj.id, user_id=getattr(user, "id", None), action=action,
+        field=field, old_value=as_text(old), new_value=as_text(new), summary=summary[:300],
+        reverts_id=reverts.id if reverts else None, **where_listed(obj),
+    )
+    db.session.add(change)
+    return change
+
+
+def apply_changes(obj: Any, user: Any, values: dict[str, Any], *, summary: str = "") -> list[Change]:
+    """Set ``values`` on ``obj``; record each field that really changed; bump revision and modified.
+
+    Returns the recorded changes (empty when nothing changed). The caller commits.
+    """
+    changes = []
+    for field, new in values.items():
+        old = getattr(obj, field)
+        if old == new:
+            continue
+        setattr(obj, field, new)
+        changes.append(record(obj, user, action="update", field=field, old=old, new=new, summary=summary))
+    if changes:
+        if hasattr(obj, "revision"):
+            obj.revision = (obj.revision or 0) + 1
+        if hasattr(obj, "modified"):
+            obj.modified = utcnow()
+        if hasattr(obj, "last_modified_by_id") and user is not None:
+            obj.last_modified_by_id = user.id
+    return changes
+
+
+def revert_change(change: Change, user: Any) -> Change:
+    """Put a field back to its value before ``change``; refuses if the field changed again since."""
+    if change.action not in {"update", "revert"} or not change.field:
+        raise RevertError("Only changes to a field can be reverted.")
+    model = OBJECT_TYPES.get(change.object_type)
+    obj = db.session.get(model, change.object_id) if model else None
+    if obj is None:
+        raise RevertError("The object this change belongs to no longer exists.")
+    current = as_text(getattr(obj, change.field))
+    if current != change.new_value:
+        raise RevertError("This field was changed again after this change; revert the later change first.")
+    old_value = from_text(model, change.field, change.old_value)
+    setattr(obj, change.field, old_value)
+    if hasattr(obj, "revision"):
+        obj.revision = (obj.revision or 0) + 1
+    if hasattr(obj, "modified"):
+        obj.modified = utcnow()
+    return record(obj, user, action="revert", field=change.field, old=from_text(model, change.field, current),
+                  new=old_value, summary=f"Reverted change #{change.id}", reverts=change)
