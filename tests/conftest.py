@@ -9,12 +9,29 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import event, text
 
 from webapp import create_app
 from webapp.extensions import db
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+class FreshContextClient(FlaskClient):
+    """A test client whose every request gets its own app context, as in production.
+
+    The autouse fixture keeps an app context pushed during each test, and Flask would reuse it for requests:
+    ``g`` (Flask-Login's cached ``current_user``, Flask-WTF's cached CSRF token) and the database session would
+    then outlive a request. After each request the test's own session is expired, so objects the test holds
+    show what the request stored.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.expire_all()
+        return response
 
 
 def _database_url(tmp_path_factory) -> str:
@@ -40,6 +57,7 @@ def app(tmp_path_factory):
             "GITHUB_API_URL", "GITLAB_API_URL", "BITBUCKET_API_URL", "CODEBERG_API_URL", "PYPI_URL",
             "GITHUB_OAUTH_URL")},
     })
+    application.test_client_class = FreshContextClient
     with application.app_context():
         _drop_everything()
         db.create_all()

@@ -143,3 +143,18 @@ def test_grid_shows_latest_release_facts(client):
     make_grid("Rel", packages=[package])
     html = client.get("/grids/g/rel/").get_data(as_text=True)
     assert "5 - Production/Stable" in html and ">MIT<" in html and "1.2" in html
+
+
+def test_grid_list_query_count_does_not_grow(client, count_queries):
+    category = make_category()
+    package = make_package("p", category=category)
+    make_grid("First", packages=[package])
+    counts = []
+    for extra in (0, 40):
+        for index in range(extra):
+            make_grid(f"More {index}", packages=[package])
+        client.get("/grids/")
+        with count_queries() as counter:
+            client.get("/grids/")
+        counts.append(counter.count)
+    assert counts == [2, 2]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
@@ -32,8 +33,15 @@ def render_markdown(text: str | None) -> Markup:
     return Markup(clean)
 
 
+_MARKDOWN_SYNTAX = re.compile(r"[*_`\[\]<>&#\\!|~]|^\s*(?:\d+[.)]|[-+>])\s|\n")
+
+
 def render_markdown_inline(text: str | None) -> Markup:
     """Markdown for one-line cells: like :func:`render_markdown` without the wrapping paragraph."""
+    if not text:
+        return Markup("")
+    if not _MARKDOWN_SYNTAX.search(text):
+        return escape(text.strip())  # plain prose: markdown would only wrap it in <p>
     html = str(render_markdown(text)).strip()
     if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
         html = html[3:-4]
@@ -77,6 +85,7 @@ def split_cell(text: str | None) -> tuple[tuple[str, str, str] | None, str]:
     return None, stripped
 
 
+@lru_cache(maxsize=16384)
 def render_cell(text: str | None) -> Markup:
     """Show a grid cell: keyword icons with an accessible label, then the escaped, sanitised note."""
     keyword, note = split_cell(text)
@@ -92,7 +101,11 @@ def render_cell(text: str | None) -> Markup:
 
 def sparkline(counts: list[int] | None, width: int = 156, height: int = 28, label: str = "") -> Markup:
     """Draw weekly commit counts as an inline SVG bar chart (server-side, no JavaScript)."""
-    counts = [int(c or 0) for c in (counts or [])]
+    return _sparkline(tuple(int(c or 0) for c in (counts or [])), width, height, label)
+
+
+@lru_cache(maxsize=8192)
+def _sparkline(counts: tuple[int, ...], width: int, height: int, label: str) -> Markup:
     if not counts:
         return Markup('<span class="muted">not fetched yet</span>')
     peak = max(counts) or 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Integer, String
+from sqlalchemy import Boolean, Index, Integer, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.db_types import UTCDateTime, utcnow
@@ -35,3 +35,7 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"
+
+
+# Usernames are unique whatever their case ("Alice" and "alice" are one person), on SQLite and PostgreSQL.
+Index("uq_users_username_lower", func.lower(User.username), unique=True)
