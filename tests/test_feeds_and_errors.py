@@ -71,3 +71,12 @@ def test_method_not_allowed_is_a_clear_405(client):
     assert response.status_code == 405
     assert response.headers["Allow"] == "GET, HEAD, OPTIONS"
     assert "That method is not allowed here." in response.get_data(as_text=True)
+
+
+def test_forwarded_headers_are_trusted_only_behind_a_configured_proxy(tmp_path):
+    headers = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "grids.example.org"}
+    for count, expected in ((0, "Sitemap: http://localhost/sitemap.xml"),
+                            (1, "Sitemap: https://grids.example.org/sitemap.xml")):
+        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.sqlite3'}", "PROXY_COUNT": count,
+                          "TESTING": True})
+        assert expected in app.test_client().get("/robots.txt", headers=headers).get_data(as_text=True)

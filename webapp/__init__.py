@@ -32,6 +32,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_template_helpers(app)
     register_cli(app)
     register_logging(app)
+    register_proxy_fix(app)
     return app
 
 
@@ -125,6 +126,15 @@ def register_cli(app: Flask) -> None:
         module = _optional_module(module_name)
         for command in getattr(module, "COMMANDS", []) if module else []:
             app.cli.add_command(command)
+
+
+def register_proxy_fix(app: Flask) -> None:
+    """Trust ``X-Forwarded-*`` headers from ``PROXY_COUNT`` reverse proxies (0: trust none)."""
+    count = int(app.config.get("PROXY_COUNT") or 0)
+    if count:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count)
 
 
 def register_logging(app: Flask) -> None:

@@ -1,17 +1,41 @@
-"""Catalogue pages: home, package lists, categories, package pages, feeds, sitemap and robots.txt."""
+"""Catalogue pages: home, package lists, categories, package pages, feeds, sitemap and robots.txt; adding,
+editing, fetching and deleting packages, "I use this" and flags."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, make_response, render_template, request, url_for
+from flask import (Blueprint, abort, current_app, flash, make_response, redirect, render_template, request,
+                   session, url_for)
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
+from sqlalchemy import select
 
-from webapp.catalog import queries
+from webapp.accounts.permissions import can_edit_grid, can_edit_package, login_required, safe_next
+from webapp.catalog import queries, services
+from webapp.catalog.forms import AddPackageForm, AddSourceForm, EditPackageForm, FlagForm, url_problem
+from webapp.catalog.models import Package
 from webapp.catalog.scoring import FORMULA as SCORE_FORMULA
 from webapp.catalog.scoring import package_score_breakdown
+from webapp.extensions import db
+from webapp.history.services import StaleEdit
 from webapp.pagination import parse_page
 
 blueprint = Blueprint("catalog", __name__)
+
+
+@blueprint.app_template_filter("is_web_url")
+def is_web_url(value: str | None) -> bool:
+    """True for an http(s) address: stored links are shown only when they cannot run script."""
+    return bool(value) and url_problem(value) is None
+
+
+@blueprint.after_app_request
+def _personal_pages_are_not_stored(response):
+    """A signed-in person's pages show their own state ("You use this"): the browser must not show a stored
+    copy when they come back with the Back button after an HTMX swap changed that state."""
+    if (request.method == "GET" and response.mimetype == "text/html" and "Cache-Control" not in response.headers
+            and "_user_id" in session):
+        response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _list_arguments() -> dict:
@@ -65,8 +89,9 @@ def package_detail(slug: str):
         abort(404, f"There is no package “{slug}”.")
     latest = queries.latest_release(detail.package, detail.releases)
     score = package_score_breakdown(detail.package, latest.supports_python3 if latest else None)
+    can_delete = current_user.is_authenticated and services.may_delete(current_user, detail.package)
     return render_template("catalog/package_detail.html", detail=detail, package=detail.package, latest=latest,
-                           score=score, score_formula=SCORE_FORMULA)
+                           score=score, score_formula=SCORE_FORMULA, can_delete=can_delete, flag_form=FlagForm())
 
 
 def _feed_response(template: str, mimetype: str):
@@ -112,3 +137,212 @@ def robots():
     response = make_response("\n".join(lines) + "\n")
     response.mimetype = "text/plain"
     return response
+
+
+# -- editing ---------------------------------------------------------------------------------------------------
+
+
+def _package_or_404(slug: str) -> Package:
+    package = db.session.scalar(select(Package).where(Package.slug == slug))
+    if package is None:
+        abort(404, f"There is no package “{slug}”.")
+    return package
+
+
+def _is_htmx() -> bool:
+    return bool(request.headers.get("HX-Request"))
+
+
+def _back_to(package: Package) -> str:
+    return safe_next(request.form.get("next")) or url_for("catalog.package_detail", slug=package.slug)
+
+
+@blueprint.get("/packages/add/")
+@login_required
+def package_add():
+    """Step 1 (paste a repository URL or PyPI name), then step 2 (the pre-filled form), both GET."""
+    source_form = AddSourceForm(request.args)
+    grid = services.grid_by_slug(source_form.grid.data or "")
+    context = {"source_form": source_form, "grid": grid, "step": 1, "existing": None}
+    if "source" not in request.args:
+        return render_template("catalog/package_add.html", **context)
+    if not source_form.validate():
+        return render_template("catalog/package_add.html", **context), 422
+    guess = services.interpret_source(source_form.source.data)
+    if guess is None:
+        source_form.source.errors.append("That is neither a repository URL (like https://github.com/owner/name) "
+                                         "nor a PyPI project name.")
+        return render_template("catalog/package_add.html", **context), 422
+    existing = services.find_duplicate(repo_url=guess.repo_url, pypi_url=guess.pypi_url,
+                                       slug="" if request.args.get("different") else guess.slug)
+    if existing is not None:
+        same_project = bool((guess.repo_url and existing.repo_url.lower() == guess.repo_url.lower())
+                            or (guess.pypi_url and services.find_duplicate(pypi_url=guess.pypi_url) is not None))
+        context.update(existing=existing, guess=guess, same_project=same_project)
+        return render_template("catalog/package_add.html", **context)
+    form = AddPackageForm(formdata=None, data={
+        "title": guess.title, "slug": guess.slug, "repo_url": guess.repo_url, "pypi_url": guess.pypi_url,
+        "grid": grid.slug if grid else ""})
+    form.category.choices = services.category_choices()
+    context.update(step=2, form=form)
+    return render_template("catalog/package_add.html", **context)
+
+
+@blueprint.post("/packages/add/")
+@login_required
+def package_create():
+    form = AddPackageForm()
+    form.category.choices = services.category_choices()
+    grid = services.grid_by_slug(form.grid.data or "")
+    context = {"source_form": AddSourceForm(formdata=None), "grid": grid, "step": 2, "form": form, "existing": None}
+    if not form.validate():
+        return render_template("catalog/package_add.html", **context), 422
+    try:
+        package = services.create_package(current_user, form.values())
+    except services.CatalogError as error:
+        getattr(form, error.field or "slug").errors.append(error.message)
+        return render_template("catalog/package_add.html", **{**context, "existing": error.existing}), 422
+    package_id, slug, title = package.id, package.slug, package.title
+    status = services.fetch_new_package(package_id)
+    flash(f"Added {title}." + (" Its repository and PyPI data are being fetched." if status != "off" else ""),
+          "success")
+    if grid is not None:
+        if can_edit_grid(current_user, grid):
+            if services.add_to_grid(current_user, db.session.get(Package, package_id), grid):
+                flash(f"{title} is now in the grid {grid.title}.", "success")
+            return redirect(url_for("grids.grid_detail", slug=grid.slug))
+        flash(f"The grid {grid.title} is locked, so {title} was not added to it.", "warning")
+    return redirect(url_for("catalog.package_detail", slug=slug))
+
+
+def _edit_page(form: EditPackageForm, package: Package, status: int = 200, **context):
+    return render_template("catalog/package_edit.html", form=form, package=package, **context), status
+
+
+@blueprint.route("/packages/<slug>/edit/", methods=["GET", "POST"])
+@login_required
+def package_edit(slug: str):
+    package = db.session.scalar(select(Package).where(Package.slug == slug))
+    if package is None and request.method == "POST" and request.form.get("package_id", "").isdigit():
+        # Renamed while this person edited: keep their work (the revision check reports the conflict).
+        package = db.session.get(Package, int(request.form["package_id"]))
+    if package is None:
+        abort(404, f"There is no package “{slug}”.")
+    if not can_edit_package(current_user, package):
+        abort(403, "Only staff can edit a package the moderators removed.")
+    if request.method == "GET":
+        form = EditPackageForm(formdata=None, data={
+            "title": package.title, "slug": package.slug, "category": package.category_id,
+            "repo_url": package.repo_url, "pypi_url": package.pypi_url,
+            "documentation_url": package.documentation_url, "revision": package.revision, "package_id": package.id})
+        form.category.choices = services.category_choices()
+        return _edit_page(form, package)
+
+    form = EditPackageForm()
+    form.category.choices = services.category_choices()
+    form.current_slug = package.slug
+    if not form.validate():
+        return _edit_page(form, package, 422)
+    package = services.package_for_update(package.id)
+    try:
+        changes = services.update_package(package, current_user, form.values(), form.revision.data)
+    except StaleEdit:
+        db.session.rollback()
+        current = db.session.get(Package, package.id)
+        mine = form.values()
+        theirs = {key: getattr(current, key) for key in services.EDITABLE_FIELDS}
+        form.revision.data = current.revision
+        labels = dict(services.category_choices())
+        return _edit_page(form, current, 409, conflict=True, mine=mine, theirs=theirs, category_labels=labels)
+    except services.CatalogError as error:
+        getattr(form, error.field or "slug").errors.append(error.message)
+        return _edit_page(form, package, 422, existing=error.existing)
+    flash(f"Saved {package.title}." if changes else "Nothing changed.", "success" if changes else "info")
+    return redirect(url_for("catalog.package_detail", slug=package.slug))
+
+
+FETCH_MESSAGES = {
+    "queued": ("Fetch queued: fresh data will appear in a minute.", "success"),
+    "updated": ("Fetched: the data is up to date.", "success"),
+    "unchanged": ("Fetched: nothing had changed.", "success"),
+    "nothing to fetch": ("There is nothing to fetch: add a repository or PyPI address first.", "warning"),
+    "quota": ("The host's API quota is used up; the package will be fetched when it comes back.", "warning"),
+}
+
+
+@blueprint.post("/packages/<slug>/fetch/")
+@login_required
+def package_fetch(slug: str):
+    package = _package_or_404(slug)
+    if not can_edit_package(current_user, package):
+        abort(403, "Only staff can refresh a package the moderators removed.")
+    status = services.fetch_now(package)
+    if status == "failed":
+        db.session.expire_all()
+        package = _package_or_404(slug)
+        flash(f"The fetch failed: {package.fetch_error or 'see the log'}. The data shown is from the last "
+              "successful fetch.", "error")
+    else:
+        flash(*FETCH_MESSAGES.get(status, (f"Fetch: {status}.", "info")))
+    return redirect(_back_to(package))
+
+
+@blueprint.route("/packages/<slug>/delete/", methods=["GET", "POST"])
+@login_required
+def package_delete(slug: str):
+    package = _package_or_404(slug)
+    if not services.may_delete(current_user, package):
+        abort(403, "Only staff, or the person who added it within a day while nobody else uses it or put it in "
+                   "a grid, can delete this package.")
+    if request.method == "GET":
+        return render_template("catalog/package_delete.html", package=package)
+    title = package.title
+    services.delete_package(package, current_user)
+    flash(f"Deleted {title}.", "success")
+    return redirect(url_for("catalog.package_list"))
+
+
+# -- "I use this" and flags ------------------------------------------------------------------------------------
+
+
+@blueprint.post("/packages/p/<slug>/usage/")
+@login_required
+def toggle_usage(slug: str):
+    package = _package_or_404(slug)
+    wanted = {"1": True, "0": False}.get(request.form.get("use", ""))
+    used = services.set_usage(current_user, package, wanted)
+    if _is_htmx():
+        return render_template("_partials/usage_button.html", package=package, used=used, usage_next=_back_to(package),
+                               usage_stat=bool(request.form.get("stat")), usage_oob=bool(request.form.get("stat")))
+    flash(f"You use {package.title}." if used else f"You no longer use {package.title}.", "success")
+    return redirect(_back_to(package))
+
+
+def _flag_response(package: Package, form: FlagForm, status: int, message: str | None = None,
+                   category: str = "info"):
+    if _is_htmx():
+        # HTMX swaps 2xx answers only: the form with its errors or message is the answer.
+        return render_template("_partials/flag_form.html", package=package, flag_form=form, flag_message=message,
+                               flag_message_category=category, flag_open=True)
+    if message and status < 400:
+        flash(message, category)
+        return redirect(url_for("catalog.package_detail", slug=package.slug))
+    return render_template("catalog/package_flag.html", package=package, flag_form=form, flag_message=message,
+                           flag_message_category=category), status
+
+
+@blueprint.route("/packages/p/<slug>/flag/", methods=["GET", "POST"])
+@login_required
+def flag(slug: str):
+    package = _package_or_404(slug)
+    form = FlagForm()
+    if request.method == "GET":
+        return render_template("catalog/package_flag.html", package=package, flag_form=form)
+    if not form.validate():
+        return _flag_response(package, form, 422)
+    try:
+        services.flag_package(current_user, package, form.reason.data)
+    except services.CatalogError as error:
+        return _flag_response(package, form, 409, error.message, "warning")
+    return _flag_response(package, FlagForm(formdata=None), 200,
+                          "Thank you. Staff will review your report.", "success")

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Boolean, Integer
 
 from webapp.catalog.models import Package
-from webapp.db_types import utcnow
+from webapp.db_types import UTCDateTime, utcnow
 from webapp.extensions import db
 from webapp.grids.models import Element, Feature, Grid, GridPackage
 from webapp.history.models import Change
@@ -67,6 +67,8 @@ def from_text(model: type, field: str, value: str | None) -> Any:
         return value == "true"
     if isinstance(column.type, Integer):
         return int(value)
+    if isinstance(column.type, UTCDateTime):
+        return datetime.fromisoformat(value)
     return value
 
 

@@ -1,0 +1,188 @@
+"""Forms for adding, editing and flagging packages (CSRF-protected by Flask-WTF)."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from webapp.fetch.handlers.pypi import pypi_name
+from webapp.fetch.repo_urls import normalise_repo_url
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# Slugs that would make a package's own pages unreachable: /packages/p/edit/ is the package page of "edit".
+RESERVED_SLUGS = {"p", "add", "edit", "new"}
+URL_MAX = 500
+TITLE_MAX = 100
+SLUG_MAX = 100
+FLAG_REASON_MAX = 1000
+SOURCE_MAX = 500
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _none_to_empty(value):
+    return "" if value is None else value
+
+
+def slugify(text: str) -> str:
+    """A slug from a name: lowercase ASCII letters, digits and single hyphens."""
+    slug = re.sub(r"[^a-z0-9]+", "-", (text or "").lower()).strip("-")
+    return slug[:SLUG_MAX].rstrip("-")
+
+
+def url_problem(value: str) -> str | None:
+    """Why ``value`` is not an acceptable link, or ``None``: only absolute http(s) URLs with a host."""
+    if len(value) > URL_MAX:
+        return f"At most {URL_MAX} characters."
+    if _CONTROL.search(value) or any(char.isspace() for char in value):
+        return "A web address cannot contain spaces or control characters."
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018  (raises ValueError for a malformed port)
+    except ValueError:
+        return "That is not a valid web address."
+    if parts.scheme.lower() not in {"http", "https"}:
+        return "Only http:// and https:// addresses are allowed."
+    if not parts.hostname or "." not in parts.hostname or parts.username or parts.password:
+        return "Enter a full web address, such as https://example.org/."
+    if any(char in value for char in "<>\"'`"):
+        return "That is not a valid web address."
+    return None
+
+
+def validate_url(form, field) -> None:
+    """WTForms validator for :func:`url_problem` (empty values are left to ``Optional``)."""
+    if field.data:
+        problem = url_problem(field.data)
+        if problem:
+            raise ValidationError(problem)
+
+
+def validate_text(form, field) -> None:
+    """No control characters in one-line text."""
+    if field.data and _CONTROL.search(field.data):
+        raise ValidationError("Remove the control characters.")
+
+
+class AddSourceForm(FlaskForm):
+    """Step 1 of adding a package: what the person pasted. Sent with GET (it changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    source = StringField(
+        "Repository URL or PyPI name", filters=[_strip],
+        validators=[DataRequired("Paste a repository URL or type a PyPI project name."), Length(max=SOURCE_MAX),
+                    validate_text],
+        description="For example https://github.com/jazzband/django-invitations or django-invitations.",
+        render_kw={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "none",
+                   "placeholder": "https://github.com/owner/name or a PyPI name", "maxlength": SOURCE_MAX},
+    )
+    grid = HiddenField(filters=[_strip, _none_to_empty])
+
+
+class PackageForm(FlaskForm):
+    """The fields a person edits on a package. Remote data (stars, releases...) comes from the fetch."""
+
+    title = StringField(
+        "Title", filters=[_strip],
+        validators=[DataRequired("Give the package a title."), Length(max=TITLE_MAX), validate_text],
+        render_kw={"maxlength": TITLE_MAX},
+    )
+    slug = StringField(
+        "Slug", filters=[_strip],
+        validators=[DataRequired("Choose a slug."), Length(max=SLUG_MAX)],
+        description="Used in the address of the package's page: lowercase letters, digits and hyphens.",
+        render_kw={"maxlength": SLUG_MAX, "autocapitalize": "none", "spellcheck": "false",
+                   "pattern": "[a-z0-9]+(-[a-z0-9]+)*"},
+    )
+    category = SelectField("Category", coerce=int, validate_choice=True,
+                           validators=[DataRequired("Choose a category.")])
+    repo_url = StringField(
+        "Repository URL", filters=[_strip, _none_to_empty],
+        validators=[Optional(), validate_url],
+        description="GitHub, GitLab, Bitbucket and Codeberg repositories are refreshed automatically.",
+        render_kw={"type": "url", "maxlength": URL_MAX, "spellcheck": "false", "placeholder": "https://"},
+    )
+    pypi_url = StringField(
+        "PyPI URL", filters=[_strip, _none_to_empty],
+        validators=[Optional(), validate_url],
+        render_kw={"type": "url", "maxlength": URL_MAX, "spellcheck": "false",
+                   "placeholder": "https://pypi.org/project/…"},
+    )
+    documentation_url = StringField(
+        "Documentation URL", filters=[_strip, _none_to_empty],
+        validators=[Optional(), validate_url],
+        render_kw={"type": "url", "maxlength": URL_MAX, "spellcheck": "false", "placeholder": "https://"},
+    )
+
+    def validate_slug(self, field) -> None:
+        if not SLUG_PATTERN.match(field.data or ""):
+            raise ValidationError("Use lowercase letters, digits and single hyphens only (like my-package).")
+        if field.data in RESERVED_SLUGS:
+            raise ValidationError(f"“{field.data}” is reserved; choose another slug.")
+
+    def validate_pypi_url(self, field) -> None:
+        if field.data and not field.errors and pypi_name(field.data) is None:
+            raise ValidationError("Give the project's PyPI page, like https://pypi.org/project/name/.")
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if ok and self.repo_url.data:
+            self.repo_url.data = normalise_repo_url(self.repo_url.data)
+        if ok and self.pypi_url.data:
+            self.pypi_url.data = f"https://pypi.org/project/{pypi_name(self.pypi_url.data)}"
+        if ok and not (self.repo_url.data or self.pypi_url.data):
+            self.repo_url.errors.append("Give a repository URL or a PyPI URL (or both).")
+            ok = False
+        return ok
+
+    def values(self) -> dict:
+        """The submitted values, keyed by model field."""
+        return {
+            "title": self.title.data, "slug": self.slug.data, "category_id": self.category.data,
+            "repo_url": self.repo_url.data or "", "pypi_url": self.pypi_url.data or "",
+            "documentation_url": self.documentation_url.data or "",
+        }
+
+
+class AddPackageForm(PackageForm):
+    """Step 2 of adding a package; ``grid`` carries the grid to add it to, if any."""
+
+    grid = HiddenField(filters=[_strip, _none_to_empty])
+
+
+class EditPackageForm(PackageForm):
+    """Editing a package; ``revision`` is the revision the form was loaded at.
+
+    ``current_slug`` is accepted as it is: packages imported from elsewhere may have older slug styles
+    (underscores, dots), and fixing a title must not force a new address.
+    """
+
+    revision = HiddenField()
+    package_id = HiddenField()
+    current_slug: str | None = None
+
+    def validate_slug(self, field) -> None:
+        if self.current_slug is not None and field.data == self.current_slug:
+            return
+        super().validate_slug(field)
+
+
+class FlagForm(FlaskForm):
+    """Reporting a package that does not belong here."""
+
+    reason = TextAreaField(
+        "Why should this package be removed?", filters=[_strip],
+        validators=[DataRequired("Say why, so staff can judge."),
+                    Length(max=FLAG_REASON_MAX, message=f"At most {FLAG_REASON_MAX} characters.")],
+        description="Spam, not a reusable package, a duplicate, malware… Staff read every report.",
+        render_kw={"maxlength": FLAG_REASON_MAX, "rows": 3},
+    )

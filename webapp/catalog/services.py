@@ -1,0 +1,349 @@
+"""Writes to the catalogue: adding, editing and deleting packages, "I use this", and flags.
+
+Every write records history (:mod:`webapp.history.services`). Functions add to the session and commit
+where they say so; a view calls one function per request.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from webapp.accounts.permissions import can_delete_package, is_staff
+from webapp.accounts.queries import package_claimed_by_others
+from webapp.catalog.forms import slugify
+from webapp.catalog.models import Category, Flag, Package, Usage, Version
+from webapp.catalog.scoring import package_score_breakdown
+from webapp.db_types import utcnow
+from webapp.extensions import db
+from webapp.fetch.handlers.pypi import pypi_name
+from webapp.fetch.repo_urls import parse_repo_url
+from webapp.grids.models import Grid, GridPackage
+from webapp.history import services as history
+
+logger = logging.getLogger(__name__)
+
+EDITABLE_FIELDS = ("title", "slug", "category_id", "repo_url", "pypi_url", "documentation_url")
+
+
+class CatalogError(Exception):
+    """A write that cannot be done; ``message`` says why, ``field`` which form field it concerns."""
+
+    def __init__(self, message: str, field: str | None = None, existing: Package | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.existing = existing
+
+
+# -- adding ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SourceGuess:
+    """What a pasted repository URL or PyPI name tells us about a new package."""
+
+    title: str
+    slug: str
+    repo_url: str
+    pypi_url: str
+
+
+def pypi_project_url(name: str) -> str:
+    """The public PyPI page of project ``name``."""
+    return f"https://pypi.org/project/{name}"
+
+
+def interpret_source(source: str) -> SourceGuess | None:
+    """Read a repository URL, a PyPI URL or a PyPI project name; ``None`` when it is none of them."""
+    name = pypi_name(source)
+    if name:
+        return SourceGuess(title=name, slug=slugify(name), repo_url="", pypi_url=pypi_project_url(name))
+    ref = parse_repo_url(source)
+    if ref:
+        return SourceGuess(title=ref.name, slug=slugify(ref.name), repo_url=ref.url, pypi_url="")
+    return None
+
+
+def _pypi_url_variants(pypi_url: str) -> list[str]:
+    name = pypi_name(pypi_url)
+    if not name:
+        return []
+    names = {name.lower(), name.lower().replace("_", "-").replace(".", "-")}
+    urls = []
+    for candidate in names:
+        for base in ("https://pypi.org/project/", "http://pypi.org/project/", "https://pypi.python.org/pypi/"):
+            urls += [base + candidate, base + candidate + "/"]
+    return urls
+
+
+def find_duplicate(*, repo_url: str = "", slug: str = "", pypi_url: str = "",
+                   exclude_id: int | None = None) -> Package | None:
+    """A package already listed with this repository (any case), slug or PyPI project: one query."""
+    conditions = []
+    if repo_url:
+        conditions.append(func.lower(Package.repo_url) == repo_url.lower())
+    if slug:
+        conditions.append(Package.slug == slug)
+    variants = _pypi_url_variants(pypi_url) if pypi_url else []
+    if variants:
+        conditions.append(func.lower(Package.pypi_url).in_(variants))
+    if not conditions:
+        return None
+    statement = select(Package).where(or_(*conditions)).order_by(Package.id).limit(1)
+    if exclude_id is not None:
+        statement = statement.where(Package.id != exclude_id)
+    return db.session.scalar(statement)
+
+
+def category_choices() -> list[tuple[int, str]]:
+    """(id, title) of every category, for the package form: one query."""
+    return [(row.id, row.title) for row in db.session.execute(select(Category.id, Category.title)
+                                                              .order_by(Category.title))]
+
+
+def _check_unique(values: dict, exclude_id: int | None = None) -> None:
+    """Refuse a slug or repository that another package already has."""
+    existing = db.session.scalar(select(Package).where(Package.slug == values["slug"],
+                                                       Package.id != (exclude_id or 0)))
+    if existing is not None:
+        raise CatalogError("Another package already uses this slug.", "slug", existing=existing)
+    if values.get("repo_url"):
+        existing = find_duplicate(repo_url=values["repo_url"], exclude_id=exclude_id)
+        if existing is not None:
+            raise CatalogError("This repository is already listed.", "repo_url", existing=existing)
+
+
+def create_package(user, values: dict) -> Package:
+    """Add a package from the form's ``values``, with a "create" history entry. Commits.
+
+    Raises :class:`CatalogError` for a slug or repository that is already listed.
+    """
+    _check_unique(values)
+    package = Package(**{key: values[key] for key in EDITABLE_FIELDS}, created_by_id=user.id,
+                      last_modified_by_id=user.id, revision=1)
+    db.session.add(package)
+    try:
+        history.record(package, user, action="create", summary=f"Added {package.title}")
+        db.session.commit()
+    except IntegrityError:
+        # Two people adding the same package at the same moment: the unique slug decides.
+        db.session.rollback()
+        raise CatalogError("Another package already uses this slug.", "slug",
+                           existing=find_duplicate(slug=values["slug"])) from None
+    return package
+
+
+def add_to_grid(user, package: Package, grid: Grid) -> bool:
+    """Put ``package`` in ``grid`` through the grids domain (history on both). Commits.
+
+    False when it cannot go in (already there, removed by the moderators).
+    """
+    from webapp.grids.services import GridWriteError, add_package
+
+    try:
+        add_package(grid, package, user)
+    except GridWriteError:
+        return False
+    return True
+
+
+def grid_by_slug(slug: str) -> Grid | None:
+    return db.session.scalar(select(Grid).where(Grid.slug == slug)) if slug else None
+
+
+# -- fetching --------------------------------------------------------------------------------------------------
+
+
+def _enqueue_or_run_fetch():
+    from webapp.fetch.services import enqueue_or_run_fetch
+
+    return enqueue_or_run_fetch
+
+
+def fetch_now(package: Package) -> str:
+    """Refresh ``package`` now (or queue it when a worker runs): the fetch service's status."""
+    package_id = package.id
+    db.session.commit()  # the fetch reads and writes in its own transactions
+    try:
+        return _enqueue_or_run_fetch()(package_id)
+    except Exception:  # the fetch service records remote trouble itself; anything else is a bug to log
+        logger.exception("fetch of package %s failed", package_id)
+        return "failed"
+
+
+def fetch_new_package(package_id: int) -> str:
+    """Refresh a package just added, as setting ``FETCH_NEW_PACKAGES`` says.
+
+    ``"auto"`` (default): queue it when ``REDIS_URL`` is set, else fetch in a background thread so the
+    add-package request does not wait for remote hosts (and their retries); ``"sync"``: fetch now, in
+    the request; ``"off"``: do not fetch (the package page offers "Fetch now").
+    Returns ``"queued"``, ``"started"``, ``"off"`` or the in-process fetch's status.
+    """
+    mode = str(current_app.config.get("FETCH_NEW_PACKAGES", "auto")).lower()
+    if mode == "off":
+        return "off"
+    if mode == "sync" or current_app.config.get("REDIS_URL"):
+        try:
+            return _enqueue_or_run_fetch()(package_id)
+        except Exception:  # a broken fetch must not lose the package that was just saved
+            logger.exception("fetch of new package %s failed", package_id)
+            return "failed"
+    app = current_app._get_current_object()
+
+    def run() -> None:
+        with app.app_context():
+            try:
+                _enqueue_or_run_fetch()(package_id)
+            except Exception:
+                logger.exception("background fetch of new package %s failed", package_id)
+
+    threading.Thread(target=run, name=f"fetch-new-{package_id}", daemon=True).start()
+    return "started"
+
+
+# -- editing ---------------------------------------------------------------------------------------------------
+
+
+def package_for_update(package_id: int) -> Package | None:
+    """The package, locked for this transaction (PostgreSQL) so two saves cannot interleave."""
+    return db.session.scalar(select(Package).where(Package.id == package_id).with_for_update()
+                             .execution_options(populate_existing=True))
+
+
+def update_package(package: Package, user, values: dict, submitted_revision) -> list:
+    """Save an edit made from the form loaded at ``submitted_revision``. Commits.
+
+    Raises :class:`webapp.history.services.StaleEdit` when someone saved in between (nothing is
+    written), :class:`CatalogError` for a slug or repository another package has.
+    """
+    history.check_revision(package, submitted_revision)
+    _check_unique(values, exclude_id=package.id)
+    changes = history.apply_changes(package, user, {key: values[key] for key in EDITABLE_FIELDS})
+    if "documentation_url" in {change.field for change in changes}:
+        package.documentation_url_from_pypi = False  # a person's entry is never replaced by the fetch
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise CatalogError("Another package already uses this slug.", "slug") from None
+    return changes
+
+
+# -- deleting --------------------------------------------------------------------------------------------------
+
+
+def may_delete(user, package: Package) -> bool:
+    """Whether ``user`` may delete ``package``; asks the database only when the answer depends on it."""
+    if is_staff(user):
+        return True
+    if not can_delete_package(user, package, used_or_gridded=False):
+        return False
+    return can_delete_package(user, package, package_claimed_by_others(package.id, package.created_by_id))
+
+
+def delete_package(package: Package, user) -> None:
+    """Delete ``package`` with its releases, uses and flags; its grids lose the column. Commits.
+
+    The history keeps a "delete" entry (on the person's profile; grids list their lost column).
+    """
+    members = list(db.session.scalars(select(GridPackage).where(GridPackage.package_id == package.id)))
+    grids = {grid.id: grid for grid in db.session.scalars(
+        select(Grid).where(Grid.id.in_([member.grid_id for member in members])))} if members else {}
+    for member in members:
+        grid = grids[member.grid_id]
+        grid.package_count = max(0, (grid.package_count or 0) - 1)
+        grid.modified = utcnow()
+        history.record(member, user, action="delete",
+                       summary=f"{package.title} was deleted, so it left {grid.title}")
+    history.record(package, user, action="delete", summary=f"Deleted {package.title} ({package.slug})")
+    db.session.flush()
+    db.session.delete(package)
+    db.session.commit()
+
+
+# -- "I use this" ----------------------------------------------------------------------------------------------
+
+
+def uses(user_id: int, package_id: int) -> bool:
+    return db.session.scalar(select(func.count()).select_from(Usage).where(
+        Usage.user_id == user_id, Usage.package_id == package_id)) > 0
+
+
+def set_usage(user, package: Package, use: bool | None = None) -> bool:
+    """Say ``user`` uses ``package`` (``use=True``), does not (``False``) or flip it (``None``). Commits.
+
+    Returns whether the user uses it now. The (user, package) primary key makes a repeated "use"
+    harmless, and the count is recounted from the rows (the score with it), so it stays right whatever
+    clicks race.
+    """
+    for attempt in (1, 2):
+        try:
+            return _set_usage(user, package, use)
+        except IntegrityError:
+            # SQLite does not lock rows: a simultaneous click inserted the row first. Look again.
+            db.session.rollback()
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _set_usage(user, package: Package, use: bool | None) -> bool:
+    # Lock (and re-read) the package row first: concurrent clicks on one package then recount one after the other.
+    db.session.execute(select(Package).where(Package.id == package.id).with_for_update()
+                       .execution_options(populate_existing=True))
+    currently = uses(user.id, package.id)
+    wanted = (not currently) if use is None else use
+    if wanted and not currently:
+        db.session.execute(insert(Usage).values(user_id=user.id, package_id=package.id, created=utcnow()))
+    elif not wanted and currently:
+        db.session.execute(delete(Usage).where(Usage.user_id == user.id, Usage.package_id == package.id))
+    count = db.session.scalar(select(func.count()).select_from(Usage).where(Usage.package_id == package.id))
+    supports_python3 = _latest_supports_python3(package)
+    package.usage_count = count
+    package.score = package_score_breakdown(package, supports_python3).total
+    db.session.commit()
+    return wanted
+
+
+def _latest_supports_python3(package: Package) -> bool | None:
+    """Python 3 support of the release the score counts: PyPI's latest, else the newest uploaded."""
+    query = select(Version.supports_python3).where(Version.package_id == package.id, Version.hidden.is_(False))
+    if package.pypi_version:
+        query = query.order_by((Version.number == package.pypi_version).desc())
+    row = db.session.execute(query.order_by(Version.upload_time.desc().nulls_last()).limit(1)).first()
+    return row[0] if row else None
+
+
+# -- flags -----------------------------------------------------------------------------------------------------
+
+
+def open_flag(user_id: int, package_id: int) -> Flag | None:
+    return db.session.scalar(select(Flag).where(Flag.user_id == user_id, Flag.package_id == package_id,
+                                                Flag.status == "open"))
+
+
+def flag_package(user, package: Package, reason: str) -> Flag:
+    """Report ``package`` for staff to review. Commits.
+
+    Raises :class:`CatalogError` when the package is already removed or ``user`` has an open flag on it
+    (the partial unique index settles a race between two submissions).
+    """
+    if package.removed_at is not None:
+        raise CatalogError("This package has already been removed by the moderators.")
+    duplicate = CatalogError("You have already flagged this package; staff will review your report.")
+    if open_flag(user.id, package.id) is not None:
+        raise duplicate
+    flag = Flag(user_id=user.id, package_id=package.id, reason=reason, status="open")
+    db.session.add(flag)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise duplicate from None
+    return flag

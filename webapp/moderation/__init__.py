@@ -1,0 +1,1 @@
+"""Moderation: staff review flagged packages."""
