@@ -258,3 +258,18 @@ def test_a_removed_package_cannot_be_flagged(client, people):
     response = post(client, FLAG, {"reason": "more spam"})
     assert response.status_code == 409 and "already been removed" in html(response)
     assert table_counts()["flags"] == 0
+
+
+def test_htmx_toggle_from_a_grid_also_refreshes_the_grid_users_row(client, people):
+    from tests.factories import make_grid
+
+    package = a_package()
+    make_grid("Widgets", packages=[package])
+    login(client, people.other)
+    page = html(client.get("/grids/g/widgets/"))
+    assert f'<span id="users-{package.id}">0</span>' in page
+    assert 'name="cell" value="1"' in button(page, package.id)
+    response = post(client, USAGE, {"use": "1", "cell": "1"}, htmx=True)
+    body = html(response)
+    assert f'<span id="users-{package.id}" hx-swap-oob="true">1</span>' in body
+    assert 'id="usage-count"' not in body

@@ -313,7 +313,8 @@ def toggle_usage(slug: str):
     used = services.set_usage(current_user, package, wanted)
     if _is_htmx():
         return render_template("_partials/usage_button.html", package=package, used=used, usage_next=_back_to(package),
-                               usage_stat=bool(request.form.get("stat")), usage_oob=bool(request.form.get("stat")))
+                               usage_stat=bool(request.form.get("stat")), usage_cell=bool(request.form.get("cell")),
+                               usage_oob=bool(request.form.get("stat") or request.form.get("cell")))
     flash(f"You use {package.title}." if used else f"You no longer use {package.title}.", "success")
     return redirect(_back_to(package))
 

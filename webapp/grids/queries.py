@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from webapp.catalog.models import Package, Usage, Version
@@ -143,3 +143,96 @@ def sort_columns(columns: list[GridColumn], sort: str) -> list[GridColumn]:
     _label, key, descending = COLUMN_SORTS.get(sort, COLUMN_SORTS[DEFAULT_COLUMN_SORT])
     columns = sorted(columns, key=lambda c: c.package.title.lower())
     return sorted(columns, key=key, reverse=descending)
+
+
+# -- reads for the editing pages ---------------------------------------------------------------------------------
+
+
+def grid_by_slug(slug: str) -> Grid | None:
+    """A grid by its address: one query."""
+    return db.session.scalar(select(Grid).where(Grid.slug == slug))
+
+
+def package_by_id(package_id: int) -> Package | None:
+    """A package by its id: one query."""
+    return db.session.get(Package, package_id)
+
+
+def grid_member(grid: Grid, grid_package_id: int) -> GridPackage | None:
+    """A package of ``grid`` (by its grid-package id) with the package loaded: one query."""
+    return db.session.scalar(
+        select(GridPackage).where(GridPackage.id == grid_package_id, GridPackage.grid_id == grid.id)
+        .options(joinedload(GridPackage.package))
+    )
+
+
+def grid_feature(grid: Grid, feature_id: int) -> Feature | None:
+    """A feature row of ``grid``: one query."""
+    return db.session.scalar(select(Feature).where(Feature.id == feature_id, Feature.grid_id == grid.id))
+
+
+def filled_cell_count(feature: Feature) -> int:
+    """How many cells of a feature row have text: one query."""
+    return db.session.scalar(select(func.count()).select_from(Element).where(
+        Element.feature_id == feature.id, Element.text != "")) or 0
+
+
+@dataclass
+class CellContext:
+    """One cell of a grid and what it belongs to; ``element`` is None for a cell nobody has written yet."""
+
+    grid: Grid
+    member: GridPackage
+    feature: Feature
+    element: Element | None
+
+    @property
+    def column(self) -> GridColumn:
+        """The cell as a one-cell grid column, the shape the cell templates expect."""
+        cells = {self.feature.id: self.element} if self.element is not None else {}
+        return GridColumn(grid_package=self.member, package=self.member.package, release=None, cells=cells)
+
+
+def cell_context(slug: str, grid_package_id: int, feature_id: int) -> CellContext | None:
+    """The cell at (package column, feature row) of the grid ``slug``, in one query.
+
+    None when the grid does not exist, or the column or row is not in it, or the package was removed.
+    """
+    row = db.session.execute(
+        select(Grid, GridPackage, Feature, Element)
+        .join(GridPackage, GridPackage.grid_id == Grid.id)
+        .join(Package, Package.id == GridPackage.package_id)
+        .join(Feature, Feature.grid_id == Grid.id)
+        .outerjoin(Element, and_(Element.grid_package_id == GridPackage.id, Element.feature_id == Feature.id))
+        .where(Grid.slug == slug, GridPackage.id == grid_package_id, Feature.id == feature_id,
+               Package.removed_at.is_(None))
+        .options(joinedload(GridPackage.package))
+    ).first()
+    if row is None:
+        return None
+    return CellContext(grid=row[0], member=row[1], feature=row[2], element=row[3])
+
+
+def package_choices(grid: Grid, query: str, limit: int = 20) -> tuple[list[Package], int]:
+    """Packages matching ``query`` that are not in ``grid`` yet, best names first, and how many: two queries."""
+    text = query.strip().lower()
+    if not text:
+        return [], 0
+    like = f"%{text}%"
+    slug = "-".join(text.replace("_", "-").split())
+    in_grid = select(GridPackage.package_id).where(GridPackage.grid_id == grid.id)
+    condition = or_(func.lower(Package.title).like(like), Package.slug.like(f"%{slug}%"),
+                    func.lower(Package.repo_description).like(like), func.lower(Package.repo_url).like(like))
+    base = select(Package).where(Package.removed_at.is_(None), Package.id.not_in(in_grid), condition)
+    total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    rank = case(
+        (or_(func.lower(Package.title) == text, Package.slug == slug), 0),
+        (or_(func.lower(Package.title).like(f"{text}%"), Package.slug.like(f"{slug}%")), 1),
+        (func.lower(Package.title).like(like), 2),
+        else_=3,
+    )
+    packages = list(db.session.scalars(
+        base.options(joinedload(Package.category))
+        .order_by(rank, Package.score.desc(), Package.repo_watchers.desc(), Package.title).limit(limit)
+    ))
+    return packages, total

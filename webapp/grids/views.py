@@ -1,12 +1,15 @@
-"""Grid pages: the list of grids and a grid's comparison table."""
+"""Grid pages: the list of grids and a grid's comparison table, and editing them."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
-from webapp.grids import queries
+from webapp.accounts import permissions
+from webapp.grids import forms, queries, services
+from webapp.grids.models import Feature, Grid
+from webapp.history.services import StaleEdit
 from webapp.pagination import parse_page
 
 blueprint = Blueprint("grids", __name__)
@@ -40,3 +43,293 @@ def grid_detail(slug: str):
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "grid-table":
         return render_block("grids/grid_detail.html", "table", **context)
     return render_template("grids/grid_detail.html", **context)
+
+
+# -- editing -----------------------------------------------------------------------------------------------------
+# Anonymous people are sent to sign in (HTMX gets 401 + HX-Redirect); a locked grid is edited by staff only.
+
+
+def _is_htmx() -> bool:
+    return bool(request.headers.get("HX-Request"))
+
+
+def _grid_or_404(slug: str) -> Grid:
+    grid = queries.grid_by_slug(slug)
+    if grid is None:
+        abort(404, f"There is no grid “{slug}”.")
+    return grid
+
+
+def _require_editor(grid: Grid) -> None:
+    if not permissions.can_edit_grid(current_user, grid):
+        abort(403, "This grid is locked: only staff can edit it.")
+
+
+def _grid_url(grid: Grid, anchor: str | None = None) -> str:
+    return url_for("grids.grid_detail", slug=grid.slug, _anchor=anchor)
+
+
+def _add_error(field, message: str) -> None:
+    field.errors = [*field.errors, message]
+
+
+@blueprint.route("/grids/add/", methods=["GET", "POST"])
+@permissions.login_required
+def grid_create():
+    form = forms.GridForm()
+    if request.method == "POST":
+        if form.validate():
+            slug = form.slug.data or forms.slugify(form.title.data)
+            if not slug:
+                _add_error(form.slug, "Choose an address: the title has no letters or digits to make one from.")
+            elif slug in forms.RESERVED_SLUGS:
+                _add_error(form.slug, "That address is reserved. Choose another.")
+            else:
+                try:
+                    grid = services.create_grid(current_user, title=form.title.data, slug=slug,
+                                                description=form.description.data or "")
+                except services.GridWriteError as error:
+                    form.slug.data = slug
+                    _add_error(form.slug, error.message)
+                else:
+                    flash(f"Created the grid “{grid.title}”. Now add packages and features.", "success")
+                    return redirect(_grid_url(grid))
+        return render_template("grids/grid_form.html", form=form, grid=None), 422
+    return render_template("grids/grid_form.html", form=form, grid=None)
+
+
+@blueprint.route("/grids/g/<slug>/edit/", methods=["GET", "POST"])
+@permissions.login_required
+def grid_edit(slug: str):
+    grid = _grid_or_404(slug)
+    _require_editor(grid)
+    if request.method == "GET":
+        form = forms.GridEditForm(obj=grid)
+        form.revision.data = grid.revision
+        return render_template("grids/grid_form.html", form=form, grid=grid)
+    form = forms.GridEditForm()
+    if not form.validate():
+        return render_template("grids/grid_form.html", form=form, grid=grid), 422
+    try:
+        services.update_grid(grid, current_user, revision=form.revision.data, title=form.title.data,
+                             description=form.description.data or "")
+    except StaleEdit as stale:
+        form.revision.data = stale.obj.revision
+        return render_template("grids/grid_form.html", form=form, grid=stale.obj, conflict=stale.obj), 409
+    flash("Saved the grid.", "success")
+    return redirect(_grid_url(grid))
+
+
+@blueprint.post("/grids/g/<slug>/lock/")
+@permissions.staff_required
+def grid_lock(slug: str):
+    grid = _grid_or_404(slug)
+    value = request.form.get("locked")
+    if value not in ("0", "1"):
+        abort(400, "Send locked=1 to lock the grid or locked=0 to unlock it.")
+    services.set_locked(grid, current_user, value == "1")
+    flash("Locked the grid: only staff can edit it now." if value == "1" else "Unlocked the grid.", "success")
+    return redirect(_grid_url(grid))
+
+
+@blueprint.route("/grids/g/<slug>/delete/", methods=["GET", "POST"])
+@permissions.staff_required
+def grid_delete(slug: str):
+    grid = _grid_or_404(slug)
+    if request.method == "GET":
+        feature_count = len(grid.features)
+        return render_template("grids/grid_delete.html", grid=grid, form=forms.ConfirmForm(),
+                               feature_count=feature_count)
+    title = grid.title
+    services.delete_grid(grid, current_user)
+    flash(f"Deleted the grid “{title}”.", "success")
+    return redirect(url_for("grids.grid_list"))
+
+
+@blueprint.route("/grids/g/<slug>/packages/add/", methods=["GET", "POST"])
+@permissions.login_required
+def grid_add_package(slug: str):
+    grid = _grid_or_404(slug)
+    _require_editor(grid)
+    if request.method == "POST":
+        return _add_package(grid)
+    query = request.args.get("q", "")[:200]
+    packages, total = queries.package_choices(grid, query)
+    context = {"grid": grid, "query": query, "packages": packages, "total": total}
+    if _is_htmx() and request.headers.get("HX-Target") == "package-picker":
+        return render_template("_partials/package_picker.html", **context)
+    return render_template("grids/grid_add_package.html", **context)
+
+
+def _add_package(grid: Grid):
+    form = forms.AddPackageForm()
+    query = (form.q.data or "")[:200]
+    package = queries.package_by_id(form.package_id.data) if form.validate() else None
+    error = None
+    if package is None:
+        error = "That package does not exist."
+    else:
+        try:
+            services.add_package(grid, package, current_user)
+        except services.GridWriteError as failure:
+            error = failure.message
+    if _is_htmx():
+        return render_template("_partials/package_picker.html", grid=grid, added=package, error=error,
+                               package_id=form.package_id.data), (422 if error else 200)
+    if error:
+        flash(error, "error")
+    else:
+        flash(f"Added {package.title} to the grid.", "success")
+    return redirect(url_for("grids.grid_add_package", slug=grid.slug, q=query or None), 303)
+
+
+@blueprint.post("/grids/g/<slug>/packages/<int:grid_package_id>/remove/")
+@permissions.login_required
+def grid_remove_package(slug: str, grid_package_id: int):
+    grid = _grid_or_404(slug)
+    _require_editor(grid)
+    member = queries.grid_member(grid, grid_package_id)
+    if member is None:
+        abort(404, "That package is not in this grid.")
+    title = member.package.title
+    services.remove_package(grid, member, current_user)
+    flash(f"Removed {title} from the grid.", "success")
+    target = permissions.safe_next(request.form.get("next")) or _grid_url(grid)
+    if _is_htmx():
+        response = make_response("", 200)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target, 303)
+
+
+@blueprint.route("/grids/g/<slug>/features/add/", methods=["GET", "POST"])
+@permissions.login_required
+def feature_add(slug: str):
+    grid = _grid_or_404(slug)
+    _require_editor(grid)
+    form = forms.FeatureForm()
+    if request.method == "POST":
+        if form.validate():
+            feature = services.add_feature(grid, current_user, title=form.title.data,
+                                           description=form.description.data or "")
+            flash(f"Added the feature “{feature.title}”.", "success")
+            return redirect(_grid_url(grid, f"feature-{feature.id}"))
+        return render_template("grids/feature_form.html", form=form, grid=grid, feature=None), 422
+    return render_template("grids/feature_form.html", form=form, grid=grid, feature=None)
+
+
+def _feature_or_404(grid: Grid, feature_id: int) -> Feature:
+    feature = queries.grid_feature(grid, feature_id)
+    if feature is None:
+        abort(404, "This grid has no such feature.")
+    return feature
+
+
+@blueprint.route("/grids/g/<slug>/features/<int:feature_id>/edit/", methods=["GET", "POST"])
+@permissions.login_required
+def feature_edit(slug: str, feature_id: int):
+    grid = _grid_or_404(slug)
+    _require_editor(grid)
+    feature = _feature_or_404(grid, feature_id)
+    if request.method == "GET":
+        form = forms.FeatureForm(obj=feature)
+        form.revision.data = feature.revision
+        return render_template("grids/feature_form.html", form=form, grid=grid, feature=feature)
+    form = forms.FeatureForm()
+    if not form.validate():
+        return render_template("grids/feature_form.html", form=form, grid=grid, feature=feature), 422
+    try:
+        services.update_feature(feature, grid, current_user, revision=form.revision.data, title=form.title.data,
+                                description=form.description.data or "")
+    except StaleEdit as stale:
+        form.revision.data = stale.obj.revision
+        return render_template("grids/feature_form.html", form=form, grid=grid, feature=stale.obj,
+                               conflict=stale.obj), 409
+    flash("Saved the feature.", "success")
+    return redirect(_grid_url(grid, f"feature-{feature_id}"))
+
+
+@blueprint.route("/grids/g/<slug>/features/<int:feature_id>/delete/", methods=["GET", "POST"])
+@permissions.staff_required
+def feature_delete(slug: str, feature_id: int):
+    grid = _grid_or_404(slug)
+    feature = _feature_or_404(grid, feature_id)
+    if request.method == "GET":
+        filled = queries.filled_cell_count(feature)
+        return render_template("grids/feature_delete.html", grid=grid, feature=feature, filled=filled,
+                               form=forms.ConfirmForm())
+    title = feature.title
+    services.delete_feature(feature, grid, current_user)
+    flash(f"Deleted the feature “{title}”.", "success")
+    return redirect(_grid_url(grid))
+
+
+# -- cells: inline with HTMX, or as full pages without JavaScript ---------------------------------------------------
+
+
+def _cell_or_404(slug: str, grid_package_id: int, feature_id: int) -> queries.CellContext:
+    cell = queries.cell_context(slug, grid_package_id, feature_id)
+    if cell is None:
+        abort(404, "This grid has no such cell.")
+    return cell
+
+
+def _cell_anchor(cell: queries.CellContext) -> str:
+    return f"cell-{cell.member.id}-{cell.feature.id}"
+
+
+def _render_cell(cell: queries.CellContext, *, refocus: bool = False):
+    return render_template("_partials/grid_cell.html", grid=cell.grid, column=cell.column, feature=cell.feature,
+                           can_edit=permissions.can_edit_grid(current_user, cell.grid), refocus=refocus)
+
+
+def _render_editor(cell: queries.CellContext, form, status: int = 200, conflict: bool = False):
+    context = {"grid": cell.grid, "cell": cell, "column": cell.column, "feature": cell.feature, "form": form,
+               "conflict": conflict}
+    if _is_htmx():
+        return render_template("_partials/cell_editor.html", inline=True, **context), status
+    return render_template("grids/cell_form.html", inline=False, **context), status
+
+
+@blueprint.get("/grids/g/<slug>/cells/<int:grid_package_id>/<int:feature_id>/")
+def cell(slug: str, grid_package_id: int, feature_id: int):
+    """The cell as the grid shows it (HTMX, e.g. after Cancel); a browser is sent to the grid."""
+    cell_ = _cell_or_404(slug, grid_package_id, feature_id)
+    if not _is_htmx():
+        return redirect(_grid_url(cell_.grid, _cell_anchor(cell_)))
+    return _render_cell(cell_, refocus=True)
+
+
+@blueprint.get("/grids/g/<slug>/cells/<int:grid_package_id>/<int:feature_id>/edit/")
+@permissions.login_required
+def cell_edit(slug: str, grid_package_id: int, feature_id: int):
+    cell_ = _cell_or_404(slug, grid_package_id, feature_id)
+    _require_editor(cell_.grid)
+    form = forms.CellForm(formdata=None)
+    form.text.data = cell_.element.text if cell_.element else ""
+    form.revision.data = cell_.element.revision if cell_.element else 0
+    return _render_editor(cell_, form)
+
+
+@blueprint.post("/grids/g/<slug>/cells/<int:grid_package_id>/<int:feature_id>/")
+@permissions.login_required
+def cell_save(slug: str, grid_package_id: int, feature_id: int):
+    cell_ = _cell_or_404(slug, grid_package_id, feature_id)
+    _require_editor(cell_.grid)
+    form = forms.CellForm()
+    if not form.validate():
+        return _render_editor(cell_, form, 422)
+    try:
+        services.save_cell(cell_.grid, cell_.member, cell_.feature, cell_.element, current_user,
+                           text=form.text.data or "", revision=form.revision.data)
+    except StaleEdit:
+        # Someone saved (or created) the cell since this editor loaded it: show theirs next to ours.
+        fresh = _cell_or_404(slug, grid_package_id, feature_id)
+        form.revision.data = fresh.element.revision if fresh.element else 0
+        return _render_editor(fresh, form, 409, conflict=True)
+    if not _is_htmx():
+        flash("Saved the cell.", "success")
+        return redirect(url_for("grids.grid_detail", slug=slug, _anchor=f"cell-{grid_package_id}-{feature_id}"), 303)
+    # Reload what the commit expired in one query rather than attribute by attribute.
+    saved = queries.cell_context(slug, grid_package_id, feature_id) or cell_
+    return _render_cell(saved, refocus=True)

@@ -1,0 +1,117 @@
+"""Forms for editing grids, their features and cells (CSRF-protected by Flask-WTF)."""
+
+from __future__ import annotations
+
+import re
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+
+TITLE_MAX = 100
+SLUG_MAX = 100
+GRID_DESCRIPTION_MAX = 5000
+FEATURE_DESCRIPTION_MAX = 1000
+CELL_MAX = 1000
+SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+# Paths under /grids/ that a slug must not shadow.
+RESERVED_SLUGS = {"add", "g", "new", "edit", "delete"}
+MARKDOWN_HELP = "Markdown: **bold**, _italic_, `code`, [links](https://example.org) and lists. No HTML."
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _normalise_newlines(value):
+    return value.replace("\r\n", "\n").replace("\r", "\n").strip() if isinstance(value, str) else value
+
+
+def _no_control_characters(_form, field) -> None:
+    if field.data and any(ord(char) < 0x20 and char not in "\n\t" for char in field.data):
+        raise ValidationError("Remove the control characters from this text.")
+
+
+class RevisionField(HiddenField):
+    """The revision the form was loaded at; anything that is not a whole number counts as none."""
+
+    def process_formdata(self, valuelist) -> None:
+        raw = valuelist[0] if valuelist else ""
+        self.data = int(raw) if raw.isdigit() and len(raw) < 10 else None
+
+
+class GridForm(FlaskForm):
+    title = StringField(
+        "Title", filters=[_strip],
+        validators=[DataRequired("Give the grid a title."), Length(max=TITLE_MAX), _no_control_characters],
+        description="What the packages in this grid have in common, e.g. “REST frameworks”.",
+        render_kw={"maxlength": TITLE_MAX, "autocomplete": "off"},
+    )
+    slug = StringField(
+        "Address", filters=[_strip, lambda v: v.lower() if isinstance(v, str) else v],
+        validators=[Optional(), Length(max=SLUG_MAX),
+                    Regexp(SLUG_PATTERN.pattern + "$", message="Use lowercase letters, digits and single hyphens.")],
+        description="The last part of the grid's address: lowercase letters, digits and hyphens. "
+                    "Left empty, it is made from the title. It cannot change later.",
+        render_kw={"maxlength": SLUG_MAX, "autocomplete": "off", "autocapitalize": "none", "spellcheck": "false",
+                   "pattern": SLUG_PATTERN.pattern},
+    )
+    description = TextAreaField(
+        "Description", filters=[_normalise_newlines],
+        validators=[Length(max=GRID_DESCRIPTION_MAX), _no_control_characters],
+        description=MARKDOWN_HELP, render_kw={"rows": 6, "maxlength": GRID_DESCRIPTION_MAX},
+    )
+    revision = RevisionField()
+
+    def validate_slug(self, field) -> None:
+        if field.data in RESERVED_SLUGS:
+            raise ValidationError("That address is reserved. Choose another.")
+
+
+class GridEditForm(GridForm):
+    """Editing keeps the address: links to the grid must keep working."""
+
+    slug = None
+
+
+class FeatureForm(FlaskForm):
+    title = StringField(
+        "Feature", filters=[_strip],
+        validators=[DataRequired("Name the feature."), Length(max=TITLE_MAX), _no_control_characters],
+        description="A question every package in the grid answers, e.g. “Supports async views”.",
+        render_kw={"maxlength": TITLE_MAX, "autocomplete": "off"},
+    )
+    description = TextAreaField(
+        "Description", filters=[_normalise_newlines],
+        validators=[Length(max=FEATURE_DESCRIPTION_MAX), _no_control_characters],
+        description="Optional: what counts as a yes. " + MARKDOWN_HELP,
+        render_kw={"rows": 3, "maxlength": FEATURE_DESCRIPTION_MAX},
+    )
+    revision = RevisionField()
+
+
+class CellForm(FlaskForm):
+    text = TextAreaField(
+        "Cell", filters=[_normalise_newlines],
+        validators=[Length(max=CELL_MAX, message=f"Keep a cell under {CELL_MAX} characters."), _no_control_characters],
+        description="Start with yes, no, +, ++, +++, -, --, --- or ? for an icon, then an optional note (markdown).",
+        render_kw={"rows": 3, "maxlength": CELL_MAX},
+    )
+    revision = RevisionField()
+
+
+class AddPackageForm(FlaskForm):
+    package_id = IntegerField("Package", validators=[DataRequired("Choose a package.")])
+    q = HiddenField()
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form: only the CSRF token, for confirmation pages and one-button actions."""
+
+
+def slugify(text: str) -> str:
+    """A slug made from a title: lowercase ASCII letters and digits joined by single hyphens."""
+    import unicodedata
+
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+    return "-".join(re.findall(r"[a-z0-9]+", ascii_text))[:SLUG_MAX].strip("-")

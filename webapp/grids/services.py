@@ -1,0 +1,252 @@
+"""Writes to grids: create, edit, lock and delete grids; add and remove packages; features; cells.
+
+Every write is recorded in the history (:mod:`webapp.history.services`) and commits. Edits of an existing
+grid, feature or cell carry the revision the editor loaded: a save from an older revision raises
+:class:`~webapp.history.services.StaleEdit` and changes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from webapp.catalog.models import Package
+from webapp.db_types import utcnow
+from webapp.extensions import db
+from webapp.grids.models import Element, Feature, Grid, GridPackage
+from webapp.history.models import Change
+from webapp.history.services import StaleEdit, apply_changes, check_revision, record
+
+
+class GridWriteError(ValueError):
+    """A write that cannot be done; ``field`` names the form field to show ``message`` on ("" for the form)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def _claim_revision(obj: Any, submitted: int | None) -> None:
+    """Refuse a stale save, and make a concurrent save of the same revision wait and then fail.
+
+    ``check_revision`` compares with what this session read; the conditional UPDATE re-reads the row under
+    a write lock, so two people saving revision 3 at the same moment cannot both win.
+    """
+    check_revision(obj, submitted)
+    model = type(obj)
+    result = db.session.execute(
+        update(model).where(model.id == obj.id, model.revision == submitted).values(revision=submitted)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        fresh = db.session.get(model, obj.id)
+        raise StaleEdit(fresh if fresh is not None else obj, submitted if submitted is not None else -1)
+
+
+def _touch(grid: Grid) -> None:
+    """The grid changed (its packages, features or cells): list it as recently updated."""
+    grid.modified = utcnow()
+
+
+def _recount(grid: Grid) -> None:
+    grid.package_count = db.session.scalar(
+        select(func.count()).select_from(GridPackage).where(GridPackage.grid_id == grid.id)) or 0
+
+
+def _record_cell_deletions(condition, user: Any, summary: str) -> None:
+    """One history entry per non-empty cell about to be deleted, so its text is kept.
+
+    The same entries :func:`~webapp.history.services.record` makes, written in one go: one SELECT and one
+    executemany INSERT whatever the number of cells.
+    """
+    rows = db.session.execute(
+        select(Element.id, Element.text, GridPackage.package_id, GridPackage.grid_id)
+        .join(GridPackage, GridPackage.id == Element.grid_package_id)
+        .where(condition, Element.text != "")
+    ).all()
+    if rows:
+        now = utcnow()
+        db.session.execute(insert(Change), [
+            {"object_type": "element", "object_id": row.id, "package_id": row.package_id, "grid_id": row.grid_id,
+             "user_id": getattr(user, "id", None), "action": "delete", "field": "text", "old_value": row.text,
+             "new_value": None, "summary": summary[:300], "created": now}
+            for row in rows
+        ])
+
+
+# -- grids ------------------------------------------------------------------------------------------------------
+
+
+def slug_taken(slug: str) -> bool:
+    """True when a grid already has this address."""
+    return db.session.scalar(select(Grid.id).where(Grid.slug == slug)) is not None
+
+
+def create_grid(user: Any, *, title: str, slug: str, description: str = "") -> Grid:
+    """A new, unlocked, empty grid; raises :class:`GridWriteError` when the slug is taken."""
+    if slug_taken(slug):
+        raise GridWriteError("slug", "A grid with this address already exists. Choose another.")
+    grid = Grid(title=title, slug=slug, description=description, created_by_id=getattr(user, "id", None),
+                package_count=0, revision=1)
+    db.session.add(grid)
+    try:
+        record(grid, user, action="create", field="title", new=title, summary=f"Created grid “{title}”")
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()  # someone took the slug between our check and our insert
+        raise GridWriteError("slug", "A grid with this address already exists. Choose another.") from None
+    return grid
+
+
+def update_grid(grid: Grid, user: Any, *, revision: int | None, title: str, description: str) -> list:
+    """Save the grid's title and description; raises ``StaleEdit`` if the grid changed since ``revision``."""
+    _claim_revision(grid, revision)
+    changes = apply_changes(grid, user, {"title": title, "description": description}, summary="Edited the grid")
+    db.session.commit()
+    return changes
+
+
+def set_locked(grid: Grid, user: Any, locked: bool) -> list:
+    """Lock (staff-only editing) or unlock a grid."""
+    changes = apply_changes(grid, user, {"is_locked": locked},
+                            summary="Locked the grid" if locked else "Unlocked the grid")
+    db.session.commit()
+    return changes
+
+
+def delete_grid(grid: Grid, user: Any) -> None:
+    """Delete a grid with its features and cells; the history keeps a record of it."""
+    record(grid, user, action="delete", field="title", old=grid.title,
+           summary=f"Deleted grid “{grid.title}” ({grid.slug})")
+    grid_id = grid.id
+    # Bulk deletes: a fixed number of statements whatever the size of the grid.
+    member_ids = select(GridPackage.id).where(GridPackage.grid_id == grid_id).scalar_subquery()
+    db.session.execute(delete(Element).where(Element.grid_package_id.in_(member_ids))
+                       .execution_options(synchronize_session=False))
+    db.session.execute(delete(Feature).where(Feature.grid_id == grid_id).execution_options(synchronize_session=False))
+    db.session.execute(delete(GridPackage).where(GridPackage.grid_id == grid_id)
+                       .execution_options(synchronize_session=False))
+    db.session.execute(delete(Grid).where(Grid.id == grid_id).execution_options(synchronize_session=False))
+    db.session.expunge(grid)
+    db.session.commit()
+
+
+# -- packages in a grid -----------------------------------------------------------------------------------------
+
+
+def add_package(grid: Grid, package: Package, user: Any) -> GridPackage:
+    """Put ``package`` in ``grid``; raises :class:`GridWriteError` if it is already there or was removed."""
+    if package.removed_at is not None:
+        raise GridWriteError("package_id", "This package was removed from the site and cannot be added.")
+    exists = db.session.scalar(select(GridPackage.id).where(GridPackage.grid_id == grid.id,
+                                                            GridPackage.package_id == package.id))
+    if exists is not None:
+        raise GridWriteError("package_id", f"{package.title} is already in this grid.")
+    member = GridPackage(grid_id=grid.id, package_id=package.id, added_by_id=getattr(user, "id", None))
+    db.session.add(member)
+    try:
+        record(member, user, action="create", field="package", new=package.title,
+               summary=f"Added {package.title} to the grid")
+    except IntegrityError:
+        db.session.rollback()
+        raise GridWriteError("package_id", f"{package.title} is already in this grid.") from None
+    _recount(grid)
+    _touch(grid)
+    db.session.commit()
+    return member
+
+
+def remove_package(grid: Grid, member: GridPackage, user: Any) -> None:
+    """Take a package out of a grid, with its cells; each non-empty cell's text stays in the history."""
+    package = member.package
+    _record_cell_deletions(Element.grid_package_id == member.id, user, f"Removed with {package.title}")
+    record(member, user, action="delete", field="package", old=package.title,
+           summary=f"Removed {package.title} from the grid")
+    db.session.execute(delete(Element).where(Element.grid_package_id == member.id)
+                       .execution_options(synchronize_session=False))
+    db.session.execute(delete(GridPackage).where(GridPackage.id == member.id)
+                       .execution_options(synchronize_session=False))
+    db.session.expunge(member)
+    _recount(grid)
+    _touch(grid)
+    db.session.commit()
+
+
+# -- features ---------------------------------------------------------------------------------------------------
+
+
+def add_feature(grid: Grid, user: Any, *, title: str, description: str = "") -> Feature:
+    """A new feature row at the bottom of the grid."""
+    feature = Feature(grid_id=grid.id, title=title, description=description, revision=1)
+    db.session.add(feature)
+    record(feature, user, action="create", field="title", new=title, summary=f"Added feature “{title}”")
+    _touch(grid)
+    db.session.commit()
+    return feature
+
+
+def update_feature(feature: Feature, grid: Grid, user: Any, *, revision: int | None, title: str,
+                   description: str) -> list:
+    """Save a feature's title and description; raises ``StaleEdit`` if it changed since ``revision``."""
+    _claim_revision(feature, revision)
+    changes = apply_changes(feature, user, {"title": title, "description": description},
+                            summary="Edited a feature")
+    if changes:
+        _touch(grid)
+    db.session.commit()
+    return changes
+
+
+def delete_feature(feature: Feature, grid: Grid, user: Any) -> None:
+    """Delete a feature row and its cells; the history keeps the row's title and each cell's text."""
+    _record_cell_deletions(Element.feature_id == feature.id, user, f"Removed with feature “{feature.title}”")
+    record(feature, user, action="delete", field="title", old=feature.title,
+           summary=f"Deleted feature “{feature.title}”")
+    db.session.execute(delete(Element).where(Element.feature_id == feature.id)
+                       .execution_options(synchronize_session=False))
+    db.session.execute(delete(Feature).where(Feature.id == feature.id).execution_options(synchronize_session=False))
+    db.session.expunge(feature)
+    _touch(grid)
+    db.session.commit()
+
+
+# -- cells ------------------------------------------------------------------------------------------------------
+
+
+def save_cell(grid: Grid, member: GridPackage, feature: Feature, element: Element | None, user: Any, *,
+              text: str, revision: int | None) -> Element | None:
+    """Create or update one cell.
+
+    ``element`` is the cell as the caller loaded it (None when it does not exist) and ``revision`` what the
+    editor loaded (0 or None for a cell that did not exist). Raises ``StaleEdit`` when someone saved the cell
+    in between, including creating it. Returns the saved cell, or None when an empty new cell was left empty.
+    """
+    if element is None:
+        if revision not in (None, 0):
+            # The editor loaded a cell that has since gone (its row or column was deleted and re-added).
+            raise StaleEdit(Element(id=0, text="", revision=0), revision)
+        if not text:
+            return None
+        element = Element(grid_package_id=member.id, feature_id=feature.id, text=text, revision=1)
+        db.session.add(element)
+        try:
+            record(element, user, action="create", field="text", new=text,
+                   summary=f"{member.package.title} · {feature.title}")
+        except IntegrityError:
+            db.session.rollback()  # created by someone else a moment ago: their text wins until merged
+            existing = db.session.scalar(select(Element).where(Element.grid_package_id == member.id,
+                                                               Element.feature_id == feature.id))
+            raise StaleEdit(existing if existing is not None else Element(id=0, text="", revision=0), 0) from None
+        _touch(grid)
+        db.session.commit()
+        return element
+    _claim_revision(element, revision)
+    changes = apply_changes(element, user, {"text": text}, summary=f"{member.package.title} · {feature.title}")
+    if changes:
+        _touch(grid)
+    db.session.commit()
+    return element
