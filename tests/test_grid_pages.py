@@ -158,3 +158,21 @@ def test_grid_list_query_count_does_not_grow(client, count_queries):
             client.get("/grids/")
         counts.append(counter.count)
     assert counts == [2, 2]
+
+
+def test_grid_can_show_packages_as_rows(client):
+    category = make_category()
+    packages = [make_package(name, category=category, repo_watchers=stars)
+                for name, stars in (("low", 1), ("high", 900), ("mid", 50))]
+    make_grid("Rows", packages=packages, features=3)
+
+    html = client.get("/grids/g/rows/?layout=rows&sort=stars").get_data(as_text=True)
+
+    body = html.split("<tbody>", 1)[1]
+    assert re.findall(r'<tr id="package-row-\d+">\s*<th scope="row" class="col-head[^"]*">\s*<a class="pkg" href="/packages/p/([^/]+)/">', body) == ["high", "mid", "low"]
+    head = html.split("<thead>", 1)[1].split("</thead>", 1)[0]
+    assert ">Stars ↓</a>" in head and ">Feature 3<" in head
+    assert body.count('class="cell"') == 9
+    assert '<option value="rows" selected>' in html
+    # Sorting links keep the layout.
+    assert 'href="/grids/g/rows/?layout=rows&amp;sort=forks"' in html

@@ -71,36 +71,18 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Mount every domain's blueprint."""
+    from webapp.accounts.views import blueprint as accounts
+    from webapp.api.views import blueprint as api_v4
+    from webapp.api.views import blueprint_v3 as api_v3
     from webapp.catalog.views import blueprint as catalog
+    from webapp.fetch.views import blueprint as fetch
     from webapp.grids.views import blueprint as grids
+    from webapp.history.views import blueprint as history
+    from webapp.moderation.views import blueprint as moderation
     from webapp.search.views import blueprint as search
 
-    app.register_blueprint(catalog)
-    app.register_blueprint(grids)
-    app.register_blueprint(search)
-    for optional in ("webapp.accounts.views", "webapp.api.views", "webapp.fetch.views", "webapp.moderation.views",
-                     "webapp.history.views"):
-        _register_if_present(app, optional)
-
-
-def _optional_module(module_name: str):
-    import importlib
-
-    try:
-        return importlib.import_module(module_name)
-    except ModuleNotFoundError as error:
-        if error.name and module_name.startswith(error.name):
-            return None
-        raise
-
-
-def _register_if_present(app: Flask, module_name: str) -> None:
-    module = _optional_module(module_name)
-    if module is None:
-        return
-    for name in ("blueprint", "blueprint_v3"):
-        if hasattr(module, name):
-            app.register_blueprint(getattr(module, name))
+    for blueprint in (catalog, grids, search, accounts, api_v4, api_v3, fetch, history, moderation):
+        app.register_blueprint(blueprint)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -119,13 +101,13 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     """Command-line commands (``flask --app webapp ...``)."""
+    from webapp.accounts.commands import COMMANDS as account_commands
+    from webapp.api.commands import COMMANDS as api_commands
     from webapp.demo.commands import demo_cli
+    from webapp.fetch.commands import COMMANDS as fetch_commands
 
-    app.cli.add_command(demo_cli)
-    for module_name in ("webapp.fetch.commands", "webapp.api.commands", "webapp.accounts.commands"):
-        module = _optional_module(module_name)
-        for command in getattr(module, "COMMANDS", []) if module else []:
-            app.cli.add_command(command)
+    for command in (demo_cli, *account_commands, *api_commands, *fetch_commands):
+        app.cli.add_command(command)
 
 
 def register_proxy_fix(app: Flask) -> None:

@@ -38,7 +38,8 @@ def grid_detail(slug: str):
     detail = queries.grid_detail(slug, sort=sort, hide_stale=hide_stale, viewer_id=viewer_id)
     if detail is None:
         abort(404, f"There is no grid “{slug}”.")
-    context = {"detail": detail, "grid": detail.grid, "sort": sort, "hide_stale": hide_stale,
+    layout = "rows" if request.args.get("layout") == "rows" else "columns"
+    context = {"detail": detail, "grid": detail.grid, "sort": sort, "hide_stale": hide_stale, "layout": layout,
                "column_sorts": queries.COLUMN_SORTS}
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "grid-table":
         return render_block("grids/grid_detail.html", "table", **context)
