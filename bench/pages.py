@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import event, insert, text  # noqa: E402
+from sqlalchemy import event, insert  # noqa: E402
 
 from webapp import create_app  # noqa: E402
 from webapp.accounts.models import User  # noqa: E402

@@ -140,7 +140,7 @@ def test_edit_a_grid_records_each_changed_field(client):
 def test_a_stale_grid_edit_is_refused_and_shows_both_versions(client):
     grid = make_grid("Shared", description="First words")
     token = signed_in(client)
-    client.post(f"/grids/g/shared/edit/", data={"csrf_token": token, "revision": "1", "title": "Shared",
+    client.post("/grids/g/shared/edit/", data={"csrf_token": token, "revision": "1", "title": "Shared",
                                                 "description": "Someone else's words"})
 
     response = client.post("/grids/g/shared/edit/", data={"csrf_token": token, "revision": "1", "title": "Mine",

@@ -8,9 +8,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from tests.editing_support import (
-    a_package, client, fresh, html, live_markup, login, other_client, package_state, people, post,  # noqa: F401
-    table_counts,
+from tests.editing_support import (  # noqa: F401  (client, other_client and people are fixtures)
+    a_package, client, fresh, html, live_markup, login, other_client, package_state, people, post, table_counts,
 )
 from tests.factories import make_category, make_grid, make_package, make_user
 from webapp.catalog.models import Flag, Package, Usage, Version
@@ -76,7 +75,7 @@ def test_add_step_one_reads_a_repository_url(client, people, pasted, repo_url, s
     page = html(response)
     assert 'aria-current="step">Check the details' in page
     assert f'value="{repo_url}"' in page
-    assert f'id="slug" maxlength="100"' in page and f'value="{slug}"' in page
+    assert 'id="slug" maxlength="100"' in page and f'value="{slug}"' in page
     assert 'name="csrf_token"' in page and 'method="post"' in page
 
 

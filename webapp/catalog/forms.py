@@ -11,30 +11,19 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from webapp.fetch.handlers.pypi import pypi_name
 from webapp.fetch.repo_urls import normalise_repo_url
+from webapp.forms import SLUG_MAX, SLUG_PATTERN, strip_text
 
-SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Slugs that would make a package's own pages unreachable: /packages/p/edit/ is the package page of "edit".
 RESERVED_SLUGS = {"p", "add", "edit", "new"}
 URL_MAX = 500
 TITLE_MAX = 100
-SLUG_MAX = 100
 FLAG_REASON_MAX = 1000
 SOURCE_MAX = 500
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 def _none_to_empty(value):
     return "" if value is None else value
-
-
-def slugify(text: str) -> str:
-    """A slug from a name: lowercase ASCII letters, digits and single hyphens."""
-    slug = re.sub(r"[^a-z0-9]+", "-", (text or "").lower()).strip("-")
-    return slug[:SLUG_MAX].rstrip("-")
 
 
 def url_problem(value: str) -> str | None:
@@ -78,26 +67,26 @@ class AddSourceForm(FlaskForm):
         csrf = False
 
     source = StringField(
-        "Repository URL or PyPI name", filters=[_strip],
+        "Repository URL or PyPI name", filters=[strip_text],
         validators=[DataRequired("Paste a repository URL or type a PyPI project name."), Length(max=SOURCE_MAX),
                     validate_text],
         description="For example https://github.com/jazzband/django-invitations or django-invitations.",
         render_kw={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "none",
                    "placeholder": "https://github.com/owner/name or a PyPI name", "maxlength": SOURCE_MAX},
     )
-    grid = HiddenField(filters=[_strip, _none_to_empty])
+    grid = HiddenField(filters=[strip_text, _none_to_empty])
 
 
 class PackageForm(FlaskForm):
     """The fields a person edits on a package. Remote data (stars, releases...) comes from the fetch."""
 
     title = StringField(
-        "Title", filters=[_strip],
+        "Title", filters=[strip_text],
         validators=[DataRequired("Give the package a title."), Length(max=TITLE_MAX), validate_text],
         render_kw={"maxlength": TITLE_MAX},
     )
     slug = StringField(
-        "Slug", filters=[_strip],
+        "Slug", filters=[strip_text],
         validators=[DataRequired("Choose a slug."), Length(max=SLUG_MAX)],
         description="Used in the address of the package's page: lowercase letters, digits and hyphens.",
         render_kw={"maxlength": SLUG_MAX, "autocapitalize": "none", "spellcheck": "false",
@@ -106,19 +95,19 @@ class PackageForm(FlaskForm):
     category = SelectField("Category", coerce=int, validate_choice=True,
                            validators=[DataRequired("Choose a category.")])
     repo_url = StringField(
-        "Repository URL", filters=[_strip, _none_to_empty],
+        "Repository URL", filters=[strip_text, _none_to_empty],
         validators=[Optional(), validate_url],
         description="GitHub, GitLab, Bitbucket and Codeberg repositories are refreshed automatically.",
         render_kw={"type": "url", "maxlength": URL_MAX, "spellcheck": "false", "placeholder": "https://"},
     )
     pypi_url = StringField(
-        "PyPI URL", filters=[_strip, _none_to_empty],
+        "PyPI URL", filters=[strip_text, _none_to_empty],
         validators=[Optional(), validate_url],
         render_kw={"type": "url", "maxlength": URL_MAX, "spellcheck": "false",
                    "placeholder": "https://pypi.org/project/…"},
     )
     documentation_url = StringField(
-        "Documentation URL", filters=[_strip, _none_to_empty],
+        "Documentation URL", filters=[strip_text, _none_to_empty],
         validators=[Optional(), validate_url],
         render_kw={"type": "url", "maxlength": URL_MAX, "spellcheck": "false", "placeholder": "https://"},
     )
@@ -156,7 +145,7 @@ class PackageForm(FlaskForm):
 class AddPackageForm(PackageForm):
     """Step 2 of adding a package; ``grid`` carries the grid to add it to, if any."""
 
-    grid = HiddenField(filters=[_strip, _none_to_empty])
+    grid = HiddenField(filters=[strip_text, _none_to_empty])
 
 
 class EditPackageForm(PackageForm):
@@ -180,7 +169,7 @@ class FlagForm(FlaskForm):
     """Reporting a package that does not belong here."""
 
     reason = TextAreaField(
-        "Why should this package be removed?", filters=[_strip],
+        "Why should this package be removed?", filters=[strip_text],
         validators=[DataRequired("Say why, so staff can judge."),
                     Length(max=FLAG_REASON_MAX, message=f"At most {FLAG_REASON_MAX} characters.")],
         description="Spam, not a reusable package, a duplicate, malware… Staff read every report.",

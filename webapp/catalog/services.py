@@ -16,13 +16,13 @@ from sqlalchemy.exc import IntegrityError
 
 from webapp.accounts.permissions import can_delete_package, is_staff
 from webapp.accounts.queries import package_claimed_by_others
-from webapp.catalog.forms import slugify
 from webapp.catalog.models import Category, Flag, Package, Usage, Version
 from webapp.catalog.scoring import package_score_breakdown
 from webapp.db_types import utcnow
 from webapp.extensions import db
 from webapp.fetch.handlers.pypi import pypi_name
 from webapp.fetch.repo_urls import parse_repo_url
+from webapp.forms import slugify
 from webapp.grids.models import Grid, GridPackage
 from webapp.history import services as history
 

@@ -2,34 +2,23 @@
 
 from __future__ import annotations
 
-import re
-
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
+from webapp.forms import SLUG_MAX, SLUG_PATTERN, SLUG_REGEX, reject_control_characters, strip_text
+
 TITLE_MAX = 100
-SLUG_MAX = 100
 GRID_DESCRIPTION_MAX = 5000
 FEATURE_DESCRIPTION_MAX = 1000
 CELL_MAX = 1000
-SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 # Paths under /grids/ that a slug must not shadow.
 RESERVED_SLUGS = {"add", "g", "new", "edit", "delete"}
 MARKDOWN_HELP = "Markdown: **bold**, _italic_, `code`, [links](https://example.org) and lists. No HTML."
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 def _normalise_newlines(value):
     return value.replace("\r\n", "\n").replace("\r", "\n").strip() if isinstance(value, str) else value
-
-
-def _no_control_characters(_form, field) -> None:
-    if field.data and any(ord(char) < 0x20 and char not in "\n\t" for char in field.data):
-        raise ValidationError("Remove the control characters from this text.")
 
 
 class RevisionField(HiddenField):
@@ -42,23 +31,23 @@ class RevisionField(HiddenField):
 
 class GridForm(FlaskForm):
     title = StringField(
-        "Title", filters=[_strip],
-        validators=[DataRequired("Give the grid a title."), Length(max=TITLE_MAX), _no_control_characters],
+        "Title", filters=[strip_text],
+        validators=[DataRequired("Give the grid a title."), Length(max=TITLE_MAX), reject_control_characters],
         description="What the packages in this grid have in common, e.g. “REST frameworks”.",
         render_kw={"maxlength": TITLE_MAX, "autocomplete": "off"},
     )
     slug = StringField(
-        "Address", filters=[_strip, lambda v: v.lower() if isinstance(v, str) else v],
+        "Address", filters=[strip_text, lambda v: v.lower() if isinstance(v, str) else v],
         validators=[Optional(), Length(max=SLUG_MAX),
-                    Regexp(SLUG_PATTERN.pattern + "$", message="Use lowercase letters, digits and single hyphens.")],
+                    Regexp(SLUG_PATTERN, message="Use lowercase letters, digits and single hyphens.")],
         description="The last part of the grid's address: lowercase letters, digits and hyphens. "
                     "Left empty, it is made from the title. It cannot change later.",
         render_kw={"maxlength": SLUG_MAX, "autocomplete": "off", "autocapitalize": "none", "spellcheck": "false",
-                   "pattern": SLUG_PATTERN.pattern},
+                   "pattern": SLUG_REGEX},
     )
     description = TextAreaField(
         "Description", filters=[_normalise_newlines],
-        validators=[Length(max=GRID_DESCRIPTION_MAX), _no_control_characters],
+        validators=[Length(max=GRID_DESCRIPTION_MAX), reject_control_characters],
         description=MARKDOWN_HELP, render_kw={"rows": 6, "maxlength": GRID_DESCRIPTION_MAX},
     )
     revision = RevisionField()
@@ -76,14 +65,14 @@ class GridEditForm(GridForm):
 
 class FeatureForm(FlaskForm):
     title = StringField(
-        "Feature", filters=[_strip],
-        validators=[DataRequired("Name the feature."), Length(max=TITLE_MAX), _no_control_characters],
+        "Feature", filters=[strip_text],
+        validators=[DataRequired("Name the feature."), Length(max=TITLE_MAX), reject_control_characters],
         description="A question every package in the grid answers, e.g. “Supports async views”.",
         render_kw={"maxlength": TITLE_MAX, "autocomplete": "off"},
     )
     description = TextAreaField(
         "Description", filters=[_normalise_newlines],
-        validators=[Length(max=FEATURE_DESCRIPTION_MAX), _no_control_characters],
+        validators=[Length(max=FEATURE_DESCRIPTION_MAX), reject_control_characters],
         description="Optional: what counts as a yes. " + MARKDOWN_HELP,
         render_kw={"rows": 3, "maxlength": FEATURE_DESCRIPTION_MAX},
     )
@@ -93,7 +82,7 @@ class FeatureForm(FlaskForm):
 class CellForm(FlaskForm):
     text = TextAreaField(
         "Cell", filters=[_normalise_newlines],
-        validators=[Length(max=CELL_MAX, message=f"Keep a cell under {CELL_MAX} characters."), _no_control_characters],
+        validators=[Length(max=CELL_MAX, message=f"Keep a cell under {CELL_MAX} characters."), reject_control_characters],
         description="Start with yes, no, +, ++, +++, -, --, --- or ? for an icon, then an optional note (markdown).",
         render_kw={"rows": 3, "maxlength": CELL_MAX},
     )
@@ -108,10 +97,3 @@ class AddPackageForm(FlaskForm):
 class ConfirmForm(FlaskForm):
     """An empty form: only the CSRF token, for confirmation pages and one-button actions."""
 
-
-def slugify(text: str) -> str:
-    """A slug made from a title: lowercase ASCII letters and digits joined by single hyphens."""
-    import unicodedata
-
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
-    return "-".join(re.findall(r"[a-z0-9]+", ascii_text))[:SLUG_MAX].strip("-")

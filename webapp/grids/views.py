@@ -7,6 +7,7 @@ from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
 from webapp.accounts import permissions
+from webapp.forms import slugify
 from webapp.grids import forms, queries, services
 from webapp.grids.models import Feature, Grid
 from webapp.history.services import StaleEdit
@@ -80,7 +81,7 @@ def grid_create():
     form = forms.GridForm()
     if request.method == "POST":
         if form.validate():
-            slug = form.slug.data or forms.slugify(form.title.data)
+            slug = form.slug.data or slugify(form.title.data)
             if not slug:
                 _add_error(form.slug, "Choose an address: the title has no letters or digits to make one from.")
             elif slug in forms.RESERVED_SLUGS:
