@@ -1,1 +1,1 @@
-"""fetch"""
+"""The fetch service: keeps repository and PyPI data of packages fresh (handlers, HTTP, jobs, CLI, webhook)."""

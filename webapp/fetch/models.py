@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, String, Text
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.db_types import UTCDateTime, utcnow
@@ -12,12 +12,20 @@ from webapp.extensions import db
 
 
 class HttpCacheEntry(db.Model):
-    """The validators (ETag, Last-Modified) of a remote resource, for conditional requests."""
+    """The validators (ETag, Last-Modified) of a remote resource as one package last stored it.
+
+    Entries belong to a package and are written in the same transaction as the data they describe,
+    so a 304 for an entry always means "what the package holds is still current". Two packages
+    sharing a repository keep their own entries. ``body`` holds a compact extract (for instance the
+    logins of a contributors page) when a later 304 needs it to rebuild a result from several pages.
+    """
 
     __tablename__ = "http_cache_entries"
+    __table_args__ = (UniqueConstraint("package_id", "url"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    url: Mapped[str] = mapped_column(String(1000), unique=True)
+    package_id: Mapped[int] = mapped_column(ForeignKey("packages.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(String(1000))
     etag: Mapped[str] = mapped_column(String(500), default="")
     last_modified: Mapped[str] = mapped_column(String(100), default="")
     body: Mapped[str | None] = mapped_column(Text)
