@@ -1,0 +1,1 @@
+"""One handler per remote host: GitHub, GitLab, Bitbucket, Codeberg (Forgejo) and PyPI."""

@@ -1,0 +1,491 @@
+"""Refreshing packages from their repository host and PyPI: the only writer of fetched fields.
+
+A fetch reads what it needs of the package, closes that transaction, talks HTTP (possibly for
+seconds), then writes everything it learnt (fields, releases, cache validators, error state) in one
+short transaction that locks the package row. A crash or kill at any point leaves the package as it
+was; a failed source records an error and keeps the data fetched before.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterable
+
+from flask import current_app
+from sqlalchemy import Engine, delete, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from webapp.catalog.models import Package, Version
+from webapp.catalog.scoring import package_score_breakdown
+from webapp.fetch.fetcher import Fetcher
+from webapp.fetch.handlers.base import UNCHANGED, RepoData
+from webapp.fetch.handlers.pypi import PypiData, pypi_name
+from webapp.fetch.http import CacheEntry, ConditionalCache, FetchError, NotFound, QuotaExhausted, RunStats
+from webapp.fetch.models import HttpCacheEntry
+from webapp.fetch.repo_urls import parse_repo_url
+from webapp.history.models import Change
+from webapp.history.services import as_text
+
+logger = logging.getLogger(__name__)
+
+# SQLite has one writer at a time: threads of one process take turns instead of waiting on busy_timeout.
+_sqlite_write_lock = threading.Lock()
+
+UPDATED, UNCHANGED_STATUS, FAILED, QUOTA, NOTHING = "updated", "unchanged", "failed", "quota", "nothing to fetch"
+MISSING_PACKAGE = "no such package"
+MAX_ERROR_LENGTH = 2000
+WRITE_BATCH = 100  # packages per transaction at most when a run writes for many threads
+# Marker rows among a package's validators: which repository and PyPI address they were stored for.
+ADDRESS_PREFIX = "address:"
+REPO_ADDRESS, PYPI_ADDRESS = "address:repository", "address:pypi"
+
+
+@dataclass
+class FetchOutcome:
+    """What one package's fetch did."""
+
+    package_id: int
+    slug: str = ""
+    status: str = UNCHANGED_STATUS
+    errors: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    resume_at: float | None = None  # for QUOTA: when the host's quota comes back
+
+
+@dataclass
+class RunSummary:
+    """What a run over many packages did, for the CLI's closing line."""
+
+    outcomes: list[FetchOutcome] = field(default_factory=list)
+    stats: RunStats = field(default_factory=RunStats)
+    seconds: float = 0.0
+
+    def count(self, status: str) -> int:
+        return sum(1 for outcome in self.outcomes if outcome.status == status)
+
+    @property
+    def failures(self) -> list[FetchOutcome]:
+        return [outcome for outcome in self.outcomes if outcome.status == FAILED]
+
+
+@dataclass
+class _Snapshot:
+    id: int
+    slug: str
+    repo_url: str
+    pypi_url: str
+    cache: dict[str, CacheEntry]
+
+
+@dataclass
+class _Part:
+    """One source's result: data, "missing" (repository 404), or an error to record."""
+
+    label: str
+    cache: ConditionalCache
+    address_key: str  # the marker row naming the address the validators were stored for
+    valid_for: str | None  # that address, when it is still the package's
+    stale: list[str]  # validators stored for another address: dropped when this source succeeds
+    data: Any = None
+    missing: bool = False
+    error: str = ""
+
+
+@dataclass
+class _Fetched:
+    """What the remote hosts said about one package, ready to be written."""
+
+    snapshot: _Snapshot
+    repo: _Part | None
+    pypi: _Part | None
+    now: datetime
+
+
+def fetch_package(package_id: int, *, fetcher: Fetcher | None = None, engine: Engine | None = None) -> FetchOutcome:
+    """Refresh one package from its repository host and PyPI, and store the result atomically.
+
+    Never raises for remote trouble: errors are recorded on the package and returned in the outcome.
+    A spent API quota (beyond what the fetcher may wait) leaves the package untouched with status
+    ``"quota"``. Call it after committing any pending write to the package.
+    """
+    own_fetcher = fetcher is None
+    if own_fetcher:
+        fetcher = Fetcher(current_app.config)
+    engine = engine or _default_engine()
+    try:
+        fetched = _fetch_remote(package_id, fetcher, engine)
+        if isinstance(fetched, FetchOutcome):
+            return fetched
+        return _write(engine, [fetched], isolate=False)[0]
+    finally:
+        if own_fetcher:
+            fetcher.close()
+
+
+def fetch_many(package_ids: Iterable[int], *, workers: int = 4, fetcher: Fetcher | None = None,
+               on_done: Callable[[FetchOutcome], None] | None = None) -> RunSummary:
+    """Refresh many packages: ``workers`` threads talk HTTP (one session per host, shared by all) while
+    this thread writes what they bring, whatever has arrived in one transaction (up to WRITE_BATCH
+    packages), so the database has one writer and few commits. Each package is still all or nothing."""
+    ids = list(package_ids)
+    own_fetcher = fetcher is None
+    if own_fetcher:
+        fetcher = Fetcher(current_app.config, workers=workers)
+    engine = _default_engine()
+    summary = RunSummary()
+    started = time.monotonic()
+    arrived: queue.Queue[_Fetched | FetchOutcome] = queue.Queue()
+
+    def work(package_id: int) -> None:
+        try:
+            arrived.put(_fetch_remote(package_id, fetcher, engine))
+        except Exception:  # one package's bug or database hiccup must not stop the run
+            logger.exception("fetch of package %s failed", package_id)
+            arrived.put(FetchOutcome(package_id, status=FAILED, errors=["internal error (see the log)"]))
+
+    def finish(outcome: FetchOutcome) -> None:
+        summary.outcomes.append(outcome)
+        if on_done:
+            on_done(outcome)
+
+    pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="fetch")
+    try:
+        for package_id in ids:
+            pool.submit(work, package_id)
+        remaining = len(ids)
+        while remaining:
+            batch = [arrived.get()]
+            while len(batch) < WRITE_BATCH:
+                try:
+                    batch.append(arrived.get_nowait())
+                except queue.Empty:
+                    break
+            remaining -= len(batch)
+            for item in batch:
+                if isinstance(item, FetchOutcome):
+                    finish(item)
+            for outcome in _write_or_fail(engine, [item for item in batch if isinstance(item, _Fetched)]):
+                finish(outcome)
+    finally:
+        # On Ctrl-C, packages not started yet are dropped; what is fetched but unwritten is simply lost.
+        pool.shutdown(wait=True, cancel_futures=True)
+        summary.seconds = time.monotonic() - started
+        summary.stats = fetcher.stats()
+        if own_fetcher:
+            fetcher.close()
+    return summary
+
+
+def _default_engine() -> Engine:
+    from webapp.extensions import db
+
+    return db.engine
+
+
+def _fetch_remote(package_id: int, fetcher: Fetcher, engine: Engine) -> _Fetched | FetchOutcome:
+    """Ask the hosts (no transaction is open meanwhile); an outcome when there is nothing to write."""
+    with Session(engine) as session:
+        snapshot = _read_snapshot(session, package_id)
+    if snapshot is None:
+        return FetchOutcome(package_id, status=MISSING_PACKAGE)
+    ref = parse_repo_url(snapshot.repo_url)
+    handler = fetcher.repo_handlers.get(ref.kind) if ref and ref.kind else None
+    name = pypi_name(snapshot.pypi_url)
+    if handler is None and name is None:
+        return FetchOutcome(package_id, snapshot.slug, status=NOTHING)
+    now = fetcher.now()
+    pypi_prefix = fetcher.clients["pypi"].base_url + "/"
+    try:
+        repo = pypi = None
+        if handler:
+            repo = _run(handler.label, snapshot, REPO_ADDRESS, snapshot.repo_url,
+                        lambda url: not url.startswith(pypi_prefix), lambda cache: handler.fetch(ref, cache, now))
+        if name:
+            pypi = _run("PyPI", snapshot, PYPI_ADDRESS, snapshot.pypi_url, lambda url: url.startswith(pypi_prefix),
+                        lambda cache: fetcher.pypi.fetch(name, cache))
+    except QuotaExhausted as error:
+        logger.info("%s: %s", snapshot.slug, error)
+        return FetchOutcome(package_id, snapshot.slug, status=QUOTA, resume_at=error.resume_at)
+    return _Fetched(snapshot, repo, pypi, now)
+
+
+def _write_or_fail(engine: Engine, items: list[_Fetched]) -> list[FetchOutcome]:
+    if not items:
+        return []
+    try:
+        return _write(engine, items, isolate=True)
+    except Exception:  # the database itself failed: nothing of this group was written
+        logger.exception("writing %s fetched packages failed", len(items))
+        return [FetchOutcome(item.snapshot.id, item.snapshot.slug, status=FAILED,
+                             errors=["internal error while saving (see the log)"]) for item in items]
+
+
+def enqueue_or_run_fetch(package_id: int) -> str:
+    """Refresh a package soon: an RQ job when ``REDIS_URL`` is set, else right now in this process.
+
+    Returns ``"queued"`` or the in-process outcome's status. For callers such as the add-package form
+    and the GitHub webhook; call it after committing the package. If Redis cannot be reached the
+    fetch runs in-process rather than being lost.
+    """
+    if current_app.config.get("REDIS_URL"):
+        from redis.exceptions import RedisError
+
+        from webapp.fetch.jobs import enqueue_fetch
+
+        try:
+            enqueue_fetch(package_id)
+            return "queued"
+        except RedisError:
+            logger.exception("could not queue the fetch of package %s; fetching in-process", package_id)
+    try:
+        return fetch_package(package_id).status
+    except Exception:  # the caller's own action (adding a package, a webhook call) must not fail for it
+        logger.exception("fetch of package %s failed", package_id)
+        return FAILED
+
+
+def _read_snapshot(session: Session, package_id: int) -> _Snapshot | None:
+    row = session.execute(
+        select(Package.id, Package.slug, Package.repo_url, Package.pypi_url).where(Package.id == package_id)
+    ).one_or_none()
+    if row is None:
+        return None
+    entries = session.scalars(select(HttpCacheEntry).where(HttpCacheEntry.package_id == package_id))
+    cache = {entry.url: CacheEntry(entry.etag or "", entry.last_modified or "", entry.body) for entry in entries}
+    return _Snapshot(row.id, row.slug, row.repo_url or "", row.pypi_url or "", cache)
+
+
+def _run(label: str, snapshot: _Snapshot, address_key: str, address: str, belongs: Callable[[str], bool],
+         call: Callable[[ConditionalCache], Any]) -> _Part:
+    """Ask one source, with the validators stored for its current address only.
+
+    Validators stored while the package had another address describe data since overwritten: a 304
+    for them (say the address went A, B, then back to A) would keep B's data. They are not sent.
+    """
+    marker = snapshot.cache.get(address_key)
+    own = [url for url in snapshot.cache if not url.startswith(ADDRESS_PREFIX) and belongs(url)]
+    valid = marker is not None and marker.body == address
+    cache = ConditionalCache({url: snapshot.cache[url] for url in own} if valid else {})
+    part = _Part(label, cache, address_key, address if valid else None, [] if valid else own)
+    try:
+        part.data = call(cache)
+    except NotFound:
+        part.missing = True
+    except FetchError as error:
+        part.error = f"{label}: {error}"
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as error:
+        logger.warning("%s: unexpected %s response for %s: %r", snapshot.slug, label, snapshot.repo_url, error)
+        part.error = f"{label}: unexpected response ({type(error).__name__})"
+    return part
+
+
+def _set(obj: Any, attribute: str, value: Any, changed: list[str], name: str | None = None) -> None:
+    """Assign only real changes, and note them."""
+    if value is UNCHANGED or getattr(obj, attribute) == value:
+        return
+    setattr(obj, attribute, value)
+    changed.append(name or attribute)
+
+
+def _write(engine: Engine, items: list[_Fetched], *, isolate: bool) -> list[FetchOutcome]:
+    """Store fetched packages in one transaction. If that fails and ``isolate`` is set, store them one
+    transaction each, so one package's failure (logged, reported as failed) costs only that package."""
+    lock = _sqlite_write_lock if engine.dialect.name == "sqlite" else None
+    if lock:
+        lock.acquire()
+    try:
+        try:
+            return _write_together(engine, items)
+        except Exception:
+            if not isolate or len(items) == 1:
+                raise
+            logger.warning("saving %s packages together failed; saving them one by one", len(items))
+        outcomes = []
+        for item in items:
+            try:
+                outcomes.extend(_write_together(engine, [item]))
+            except Exception:
+                logger.exception("saving package %s failed", item.snapshot.slug)
+                outcomes.append(FetchOutcome(item.snapshot.id, item.snapshot.slug, status=FAILED,
+                                             errors=["internal error while saving (see the log)"]))
+        return outcomes
+    finally:
+        if lock:
+            lock.release()
+
+
+def _write_together(engine: Engine, items: list[_Fetched]) -> list[FetchOutcome]:
+    """One transaction for ``items``, with a fixed number of statements whatever their count."""
+    ids = [item.snapshot.id for item in items]
+    with Session(engine, expire_on_commit=False, autoflush=False) as session, session.begin():
+        if engine.dialect.name == "sqlite":
+            # SQLite's driver would open the transaction only at the first UPDATE: take the write lock
+            # before reading the packages, so nothing changes between the read and the write.
+            session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+        packages = {package.id: package for package in session.scalars(
+            select(Package).where(Package.id.in_(ids)).order_by(Package.id).with_for_update())}
+        releases: dict[int, dict[str, Version]] = {package_id: {} for package_id in ids}
+        for version in session.scalars(select(Version).where(Version.package_id.in_(ids))):
+            releases[version.package_id][version.number] = version
+        validators: list[dict] = []
+        outcomes = [_apply(session, item, packages.get(item.snapshot.id), releases[item.snapshot.id], validators)
+                    for item in items]
+        _store_validators(session, validators)
+        return outcomes
+
+
+def _apply(session: Session, item: _Fetched, package: Package | None, releases: dict[str, Version],
+           validators: list[dict]) -> FetchOutcome:
+    """Set one package's fetched data and error state; collect its validators (written by the caller)."""
+    snapshot, repo, pypi, now = item.snapshot, item.repo, item.pypi, item.now
+    if package is None:
+        return FetchOutcome(snapshot.id, snapshot.slug, status=MISSING_PACKAGE)
+    outcome = FetchOutcome(package.id, package.slug)
+    # Someone changed the address while we fetched: that source's answer is about the old one.
+    if repo and package.repo_url != snapshot.repo_url:
+        repo = None
+    if pypi and package.pypi_url != snapshot.pypi_url:
+        pypi = None
+    for part in (repo, pypi):
+        if part is None:
+            continue
+        if part.error:
+            outcome.errors.append(part.error)
+        elif part.missing:
+            if package.repo_missing_since is None:
+                package.repo_missing_since = now
+                outcome.changed.append("repo_missing_since")
+        else:
+            if part is repo:
+                _apply_repo(session, package, part.data, now, outcome.changed)
+            elif part.data is not None:
+                _apply_pypi(session, package, part.data, releases, outcome.changed)
+            _collect_validators(session, package, part, now, validators)
+    package.score = package_score_breakdown(package, _latest_supports_python3(package, releases)).total
+    if outcome.errors:
+        package.fetch_error = "; ".join(outcome.errors)[:MAX_ERROR_LENGTH]
+        package.fetch_error_at = now
+        package.fetch_error_count = (package.fetch_error_count or 0) + 1
+        outcome.status = FAILED
+    else:
+        package.fetch_error, package.fetch_error_at, package.fetch_error_count = "", None, 0
+        package.last_fetched = now
+        outcome.status = UPDATED if outcome.changed else UNCHANGED_STATUS
+    return outcome
+
+
+def _apply_repo(session: Session, package: Package, data: RepoData, now: datetime, changed: list[str]) -> None:
+    _set(package, "repo_description", data.description, changed)
+    _set(package, "repo_watchers", data.stars, changed)
+    _set(package, "repo_forks", data.forks, changed)
+    _set(package, "last_commit_date", data.last_commit_date, changed)
+    _set(package, "participants", data.participants, changed)
+    _set(package, "commits_over_52", data.commits_over_52, changed)
+    if data.archived is not UNCHANGED:
+        archived_at = None
+        if data.archived:
+            archived_at = data.archived_at or package.date_repo_archived or now
+        _set(package, "date_repo_archived", archived_at, changed)
+    _set(package, "repo_missing_since", None, changed)
+    _set(package, "stats_are_demo", False, changed)
+    _follow_rename(session, package, data.html_url, changed)
+
+
+def _follow_rename(session: Session, package: Package, html_url: str | None, changed: list[str]) -> None:
+    """A renamed or transferred repository: store its new address, in the package's history too."""
+    old, new = parse_repo_url(package.repo_url), parse_repo_url(html_url)
+    if not old or not new or new.kind != old.kind or new.full_name.lower() == old.full_name.lower():
+        return
+    session.add(Change(
+        object_type="package", object_id=package.id, package_id=package.id, user_id=None, action="update",
+        field="repo_url", old_value=as_text(package.repo_url), new_value=new.url,
+        summary="The repository moved: its host now answers at this address.",
+    ))
+    package.repo_url = new.url
+    # An edit form opened before the move must not put the old address back.
+    package.revision = (package.revision or 0) + 1
+    changed.append("repo_url")
+
+
+def _apply_pypi(session: Session, package: Package, data: PypiData, stored: dict[str, Version],
+                changed: list[str]) -> None:
+    _set(package, "pypi_version", data.version, changed)
+    if data.documentation_url and (not package.documentation_url or package.documentation_url_from_pypi):
+        _set(package, "documentation_url", data.documentation_url, changed)
+        package.documentation_url_from_pypi = True
+    releases_changed: list[str] = []
+    listed = set()
+    for release in data.releases:
+        listed.add(release.number)
+        version = stored.get(release.number)
+        if version is None:
+            version = Version(package_id=package.id, number=release.number, hidden=False, yanked=False,
+                              license="", development_status="", requires_python="")
+            session.add(version)
+            stored[release.number] = version
+            releases_changed.append(release.number)
+        _set(version, "upload_time", release.upload_time, releases_changed, release.number)
+        _set(version, "requires_python", release.requires_python, releases_changed, release.number)
+        _set(version, "yanked", release.yanked, releases_changed, release.number)
+        _set(version, "hidden", False, releases_changed, release.number)
+        if release.supports_python3 is not None:
+            _set(version, "supports_python3", release.supports_python3, releases_changed, release.number)
+        if release.license is not None:
+            _set(version, "license", release.license, releases_changed, release.number)
+        if release.development_status is not None:
+            _set(version, "development_status", release.development_status, releases_changed, release.number)
+    # Releases PyPI no longer lists are hidden, never deleted.
+    for number, version in stored.items():
+        if number not in listed:
+            _set(version, "hidden", True, releases_changed, number)
+    if releases_changed:
+        changed.append("versions")
+
+
+def _latest_supports_python3(package: Package, releases: dict[str, Version]) -> bool | None:
+    """Python 3 support of the release the score counts: PyPI's latest, else the newest uploaded."""
+    latest = releases.get(package.pypi_version or "")
+    if latest is None or latest.hidden:
+        listed = [version for version in releases.values() if not version.hidden]
+        if not listed:
+            return None
+        latest = max(listed, key=lambda version: (version.upload_time is not None,
+                                                  version.upload_time or datetime.min.replace(tzinfo=timezone.utc)))
+    return latest.supports_python3
+
+
+def _collect_validators(session: Session, package: Package, part: _Part, now: datetime,
+                        validators: list[dict]) -> None:
+    """The validators one successful source learnt, and the address they are for."""
+    if part.stale:
+        session.execute(delete(HttpCacheEntry).where(HttpCacheEntry.package_id == package.id,
+                                                     HttpCacheEntry.url.in_(part.stale)))
+    rows = {url: (entry.etag, entry.last_modified, entry.body) for url, entry in part.cache.updates.items()}
+    address = package.repo_url if part.address_key == REPO_ADDRESS else package.pypi_url
+    if address != part.valid_for:  # first fetch, a changed address, or a rename followed just now
+        rows[part.address_key] = ("", "", address)
+    validators.extend({"package_id": package.id, "url": url[:1000], "etag": etag[:500],
+                       "last_modified": last_modified[:100], "body": body, "updated": now}
+                      for url, (etag, last_modified, body) in rows.items())
+
+
+def _store_validators(session: Session, rows: list[dict]) -> None:
+    """Insert or update validators in one statement."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(HttpCacheEntry)
+    statement = statement.on_conflict_do_update(
+        index_elements=["package_id", "url"],
+        set_={name: statement.excluded[name] for name in ("etag", "last_modified", "body", "updated")},
+    )
+    session.execute(statement, rows)
