@@ -40,8 +40,10 @@ test: install-dev
 worker: install
 	$(BIN)/rq worker --url "$${REDIS_URL:?set REDIS_URL}" --with-scheduler fetch
 
+## Benchmarks: page time and query counts, then fetch requests and quota.
 bench: install-dev
 	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/fetch.py
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite3 .pytest_cache

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 1ce9bd0addd7
+Revision ID: 8c0a305cc65b
 Revises: 
-Create Date: 2026-11-26 22:11:33.826102
+Create Date: 2026-11-26 23:18:12.930842
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import webapp.db_types
 
 
 # revision identifiers, used by Alembic.
-revision = '1ce9bd0addd7'
+revision = '8c0a305cc65b'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -32,16 +32,6 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_categories')),
     sa.UniqueConstraint('slug', name=op.f('uq_categories_slug'))
     )
-    op.create_table('http_cache_entries',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('url', sa.String(length=1000), nullable=False),
-    sa.Column('etag', sa.String(length=500), nullable=False),
-    sa.Column('last_modified', sa.String(length=100), nullable=False),
-    sa.Column('body', sa.Text(), nullable=True),
-    sa.Column('updated', webapp.db_types.UTCDateTime(), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_http_cache_entries')),
-    sa.UniqueConstraint('url', name=op.f('uq_http_cache_entries_url'))
-    )
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('username', sa.String(length=150), nullable=False),
@@ -59,6 +49,9 @@ def upgrade():
     sa.UniqueConstraint('github_id', name=op.f('uq_users_github_id')),
     sa.UniqueConstraint('username', name=op.f('uq_users_username'))
     )
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.create_index('uq_users_username_lower', [sa.literal_column('lower(username)')], unique=True)
+
     op.create_table('grids',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('title', sa.String(length=100), nullable=False),
@@ -198,6 +191,18 @@ def upgrade():
     with op.batch_alter_table('grid_packages', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_grid_packages_package_id'), ['package_id'], unique=False)
 
+    op.create_table('http_cache_entries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('package_id', sa.Integer(), nullable=False),
+    sa.Column('url', sa.String(length=1000), nullable=False),
+    sa.Column('etag', sa.String(length=500), nullable=False),
+    sa.Column('last_modified', sa.String(length=100), nullable=False),
+    sa.Column('body', sa.Text(), nullable=True),
+    sa.Column('updated', webapp.db_types.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['package_id'], ['packages.id'], name=op.f('fk_http_cache_entries_package_id_packages'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_http_cache_entries')),
+    sa.UniqueConstraint('package_id', 'url', name=op.f('uq_http_cache_entries_package_id_url'))
+    )
     op.create_table('usages',
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('package_id', sa.Integer(), nullable=False),
@@ -255,6 +260,7 @@ def downgrade():
 
     op.drop_table('versions')
     op.drop_table('usages')
+    op.drop_table('http_cache_entries')
     with op.batch_alter_table('grid_packages', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_grid_packages_package_id'))
 
@@ -283,7 +289,9 @@ def downgrade():
 
     op.drop_table('packages')
     op.drop_table('grids')
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_index('uq_users_username_lower')
+
     op.drop_table('users')
-    op.drop_table('http_cache_entries')
     op.drop_table('categories')
     # ### end Alembic commands ###
