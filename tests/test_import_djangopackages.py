@@ -51,7 +51,7 @@ def api_snapshot(client) -> dict:
 
 def test_import_copies_categories_packages_and_grids(client, fake, run_import, new_york):
     fake.fail_pages.add(("packages", 3))  # the second page of packages always answers 500
-    result = run_import(fake.base)
+    result = run_import(fake.base_url)
     assert result.exit_code == 0, result.output
     output = result.output
     assert "Importing categories" in output and "Importing packages" in output and "Importing grids" in output
@@ -91,7 +91,7 @@ def test_import_copies_categories_packages_and_grids(client, fake, run_import, n
 
 def test_second_run_changes_nothing(client, fake, run_import):
     fake.fail_pages.add(("packages", 3))
-    assert run_import(fake.base).exit_code == 0
+    assert run_import(fake.base_url).exit_code == 0
     before = api_snapshot(client)
     second = run_import(fake.root)  # the API root works as well as the site
     assert second.exit_code == 0, second.output
@@ -102,12 +102,12 @@ def test_second_run_changes_nothing(client, fake, run_import):
 
 
 def test_a_changed_source_updates_only_what_changed(client, fake, run_import):
-    assert run_import(fake.base).exit_code == 0
+    assert run_import(fake.base_url).exit_code == 0
     toolbar = next(p for p in fake.data["packages"] if isinstance(p, dict) and p["id"] == 34)
     toolbar["repo_watchers"] = 8000
     toolbar["participants"] = ["tim", "matthias"]
     fake.data["grids"][1]["title"] = "Registration and sign-up"
-    result = run_import(fake.base)
+    result = run_import(fake.base_url)
     assert result.exit_code == 0, result.output
     assert "packages: 0 created, 1 updated" in result.output
     assert "grids: 0 created, 1 updated" in result.output
@@ -125,7 +125,7 @@ def test_an_interrupted_import_continues_where_it_stopped(app, client, fake, run
         if stage == "packages":
             raise KeyboardInterrupt
 
-    importer = Importer(fake.base, retries=0, retry_wait=0, page_size=3, state_path=run_import.state,
+    importer = Importer(fake.base_url, retries=0, retry_wait=0, page_size=3, state_path=run_import.state,
                         on_page=stop_after_first_package_page)
     with pytest.raises(KeyboardInterrupt):
         importer.run()
@@ -135,7 +135,7 @@ def test_an_interrupted_import_continues_where_it_stopped(app, client, fake, run
     category_pages = [entry for entry in fake.log if entry.startswith("/api/v4/categories/")]
     assert fake.requested(first_page) == 1
 
-    result = run_import(fake.base)
+    result = run_import(fake.base_url)
     assert result.exit_code == 0, result.output
     assert "Continuing an interrupted import from" in result.output
     assert "offset=3" in result.output.split("Continuing an interrupted import from", 1)[1].splitlines()[0]
@@ -149,9 +149,9 @@ def test_an_interrupted_import_continues_where_it_stopped(app, client, fake, run
 
 
 def test_restart_ignores_a_stale_position(fake, run_import):
-    run_import.state.write_text(json.dumps({"source": fake.base, "stage": "grids", "next": None,
+    run_import.state.write_text(json.dumps({"source": fake.base_url, "stage": "grids", "next": None,
                                             "done": ["categories", "packages"]}))
-    result = run_import(fake.base, "--restart")
+    result = run_import(fake.base_url, "--restart")
     assert result.exit_code == 0, result.output
     assert "Continuing" not in result.output
     assert "categories: 4 created" in result.output
@@ -159,7 +159,7 @@ def test_restart_ignores_a_stale_position(fake, run_import):
 
 def test_a_slug_taken_here_skips_only_that_package(client, fake, run_import):
     local = make_package("django-watchman", category=make_category("Local"))
-    result = run_import(fake.base)
+    result = run_import(fake.base_url)
     assert result.exit_code == 0, result.output
     assert "package #976 skipped: slug 'django-watchman' belongs to another package here" in result.output
     assert client.get(f"/api/v4/packages/{local.id}/").get_json()["slug"] == "django-watchman"
@@ -169,7 +169,7 @@ def test_a_slug_taken_here_skips_only_that_package(client, fake, run_import):
 
 def test_pages_that_are_not_json_are_reported(fake, run_import):
     fake.fail_pages.add(("categories", 0))
-    result = run_import(fake.base)
+    result = run_import(fake.base_url)
     assert result.exit_code == 0, result.output
     assert "categories/?limit=3 answered HTTP 500; skipped categories 1–3" in result.output
     # Packages still come in: their categories are fetched one by one when missing.
@@ -178,7 +178,7 @@ def test_pages_that_are_not_json_are_reported(fake, run_import):
 
 
 def test_new_rows_after_an_import_get_fresh_ids(client, fake, run_import):
-    assert run_import(fake.base).exit_code == 0
+    assert run_import(fake.base_url).exit_code == 0
     package = make_package("made-here", category=db.session.get(Category, 1))
     assert package.id > 9999  # PostgreSQL's sequences were moved past the imported ids
     category = make_category("Made here")
@@ -193,6 +193,6 @@ def test_unreachable_source_is_a_clear_error(run_import):
 
 
 def test_not_a_djangopackages_api(client, run_import, fake):
-    result = run_import(f"{fake.base}/api/v4/packages/")
+    result = run_import(f"{fake.base_url}/api/v4/packages/")
     assert result.exit_code != 0
     assert "is not a djangopackages API v4 root" in result.output

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
+
+from tests.fakes.server import FakeServer
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "api"
 RECORDED_HOST = "https://djangopackages.org"
@@ -30,7 +32,7 @@ def site_data() -> dict:
     return data
 
 
-class FakeDjangoPackagesAPI:
+class FakeDjangoPackagesAPI(FakeServer):
     """The API at ``root`` (``http://127.0.0.1:PORT/api/v4/``).
 
     ``fail_pages`` holds ``(endpoint, offset)`` pairs answered with HTTP 500; ``log`` records every path asked.
@@ -41,43 +43,10 @@ class FakeDjangoPackagesAPI:
         self.fail_pages: set[tuple[str, int]] = set()
         self.log: list[str] = []
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-
-    @property
-    def base(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
 
     @property
     def root(self) -> str:
-        return f"{self.base}/api/v4/"
-
-    def start(self) -> FakeDjangoPackagesAPI:
-        fake = self
-
-        class Handler(_Handler):
-            api = fake
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="fake-djangopackages", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> FakeDjangoPackagesAPI:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
+        return f"{self.base_url}/api/v4/"
 
     def requested(self, path_and_query: str) -> int:
         """How many times a path (with its query, as sent) was asked for."""
@@ -153,10 +122,16 @@ class _Handler(BaseHTTPRequestHandler):
         if isinstance(body, str):
             payload, content_type = body.encode(), "text/html; charset=utf-8"
         else:
-            text = json.dumps(body).replace(RECORDED_HOST, self.api.base)
+            text = json.dumps(body).replace(RECORDED_HOST, self.api.base_url)
             payload, content_type = text.encode(), "application/json"
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         self.wfile.write(payload)
+
+
+# The handler is defined below the fake it serves.
+FakeDjangoPackagesAPI.handler_class = _Handler
+FakeDjangoPackagesAPI.handler_attribute = "api"
+FakeDjangoPackagesAPI.thread_name = "fake-djangopackages"

@@ -11,9 +11,11 @@ import copy
 import json
 import secrets
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
+
+from tests.fakes.server import FakeServer
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "github_oauth"
 
@@ -23,7 +25,7 @@ def fixture(name: str):
     return json.loads((FIXTURES / name).read_text())
 
 
-class FakeGitHub:
+class FakeGitHub(FakeServer):
     """GitHub's OAuth server at ``oauth_url`` and its REST API at ``api_url``.
 
     Change ``profile``/``emails`` to describe the person signing in; set ``deny`` to have them refuse,
@@ -42,40 +44,6 @@ class FakeGitHub:
         self.tokens: dict[str, dict] = {}
         self.log: list[tuple[str, str]] = []
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-
-    # -- lifecycle ------------------------------------------------------------------------------------------
-
-    def start(self) -> FakeGitHub:
-        fake = self
-
-        class Handler(_Handler):
-            github = fake
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-github", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._thread.join(timeout=5)
-            self._server = None
-
-    def __enter__(self) -> FakeGitHub:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
 
     @property
     def oauth_url(self) -> str:
@@ -218,3 +186,9 @@ class _Handler(BaseHTTPRequestHandler):
         if grant["emails"] is None:
             return self._send_json(404, {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"})
         self._send_json(200, grant["emails"])
+
+
+# The handler is defined below the fake it serves.
+FakeGitHub.handler_class = _Handler
+FakeGitHub.handler_attribute = "github"
+FakeGitHub.thread_name = "fake-github"

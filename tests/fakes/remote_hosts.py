@@ -32,11 +32,13 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 import yaml
+
+from tests.fakes.server import FakeServer
 
 RECORDED = Path(__file__).resolve().parent.parent / "fixtures" / "recorded"
 HOST_PREFIXES = {  # fake path prefix -> real API base URL in the recordings
@@ -181,7 +183,7 @@ def synthetic_project(name: str, version: str, month: str, summary: str = "", re
     }
 
 
-class FakeRemoteHosts:
+class FakeRemoteHosts(FakeServer):
     """The fake servers. ``start()`` it, point the app at :meth:`config`, ``stop()`` it."""
 
     def __init__(self, *, latency: float = 0.0, github_limit: int = 5000, github_window: float = 3600.0,
@@ -205,7 +207,6 @@ class FakeRemoteHosts:
         self.release_hang = threading.Event()
         self.now = datetime.now(timezone.utc)  # "now" of synthetic statistics
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
         self._recorded: dict[tuple[str, str, str], Canned] = {}
         self._recorded_paths: dict[tuple[str, str], list[Canned]] = {}
         self._recorded_dates: dict[tuple[str, str], datetime] = {}
@@ -213,28 +214,9 @@ class FakeRemoteHosts:
 
     # -- lifecycle ----------------------------------------------------------------------------------------------
 
-    def start(self, port: int = 0) -> FakeRemoteHosts:
-        fake = self
-
-        class Handler(_Handler):
-            hosts = fake
-
-        self._server = _Server(("127.0.0.1", port), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-remote-hosts",
-                         daemon=True).start()
-        return self
-
     def stop(self) -> None:
-        self.release_hang.set()
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-
-    @property
-    def base_url(self) -> str:
-        assert self._server, "start() the fake first"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        self.release_hang.set()  # a request held open on purpose must not keep the server from stopping
+        super().stop()
 
     def config(self) -> dict[str, str]:
         """Settings that point the fetch service at this fake."""
@@ -752,12 +734,6 @@ def _json(status: int, body, headers: dict | None = None) -> Canned:
                   json.dumps(body).encode())
 
 
-class _Server(ThreadingHTTPServer):
-    def handle_error(self, request, client_address) -> None:
-        if not isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):  # a client that gave up
-            super().handle_error(request, client_address)
-
-
 class _Handler(BaseHTTPRequestHandler):
     hosts: FakeRemoteHosts
     protocol_version = "HTTP/1.1"
@@ -825,6 +801,12 @@ def main(argv: list[str] | None = None) -> None:
         threading.Event().wait()
     except KeyboardInterrupt:
         hosts.stop()
+
+
+# The handler is defined below the fake it serves.
+FakeRemoteHosts.handler_class = _Handler
+FakeRemoteHosts.handler_attribute = "hosts"
+FakeRemoteHosts.thread_name = "fake-remote-hosts"
 
 
 if __name__ == "__main__":
