@@ -7,56 +7,17 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from tests.factories import make_category
-from tests.fakes.remote_hosts import FakeClock, FakeRemoteHosts, SyntheticRepo
+from tests.fakes.remote_hosts import SyntheticRepo
+from tests.fetch_support import RECORDED_AT, clock, fetcher, package, reload, remote  # noqa: F401 (fixtures)
 from webapp.catalog.models import Package, Version
 from webapp.catalog.scoring import FORMULA
 from webapp.extensions import db
-from webapp.fetch.fetcher import Fetcher
 from webapp.fetch.handlers.pypi import pypi_name, python3_from_requires
 from webapp.fetch.models import HttpCacheEntry
-from webapp.fetch.repo_urls import normalise_repo_url, parse_repo_url
+from webapp.fetch.repo_urls import normalise_repo_url
 from webapp.fetch.services import fetch_package
 
-# The cassettes were recorded on 2024-01-13: weekly counts are computed as of then.
-RECORDED_AT = datetime(2024, 1, 13, 2, 47, tzinfo=timezone.utc)
 UTC = timezone.utc
-
-
-@pytest.fixture
-def remote(app, monkeypatch):
-    """The fake hosts, with the app pointed at them and retries that do not wait."""
-    fake = FakeRemoteHosts().start()
-    for key, value in {**fake.config(), "FETCH_BACKOFF": 0.0, "FETCH_RETRIES": 2, "FETCH_TIMEOUT": 2.0}.items():
-        monkeypatch.setitem(app.config, key, value)
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def clock():
-    return FakeClock()
-
-
-@pytest.fixture
-def fetcher(app, remote, clock):
-    instance = Fetcher(app.config, sleep=clock.sleep, clock=clock.time, now=lambda: RECORDED_AT)
-    yield instance
-    instance.close()
-
-
-def package(repo_url: str = "", pypi_url: str = "", **fields) -> Package:
-    """A package as a person added it: addresses only, nothing fetched yet."""
-    slug = fields.pop("slug", None) or (parse_repo_url(repo_url).name.lower() if repo_url else pypi_name(pypi_url))
-    item = Package(title=slug, slug=slug, category=make_category(), repo_url=repo_url, pypi_url=pypi_url, **fields)
-    db.session.add(item)
-    db.session.commit()
-    return item
-
-
-def reload(item: Package) -> Package:
-    db.session.expire_all()
-    return db.session.get(Package, item.id)
 
 
 def weeks(**nonzero: int) -> list[int]:

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.test_fetch import package, reload, remote  # noqa: F401 (fixtures)
+from tests.fetch_support import package, reload, remote  # noqa: F401 (fixtures)
 from webapp.db_types import utcnow
 from webapp.fetch.commands import parse_duration
 

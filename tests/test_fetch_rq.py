@@ -11,53 +11,28 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from redis import Redis
-from redis.exceptions import RedisError
-from rq import Queue, SimpleWorker
+from rq import Queue
 from rq.cron import CronScheduler
 from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 from sqlalchemy import text
 
-from tests.conftest import require_or_skip
-from tests.test_fetch import package, reload, remote  # noqa: F401 (fixtures)
+from tests.fetch_support import (  # noqa: F401 (fixtures)
+    REDIS_URL,
+    ROOT,
+    package,
+    queue,
+    redis_db,
+    redis_is_up,
+    reload,
+    remote,
+    run_jobs,
+)
 from webapp.catalog.models import Version
 from webapp.db_types import utcnow
 from webapp.extensions import db
 from webapp.fetch.jobs import QUEUE_NAME, enqueue_fetch, enqueue_stale_job, job_id_for
 from webapp.fetch.services import enqueue_or_run_fetch
-
-REDIS_URL = "redis://127.0.0.1:6379/5"
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def redis_is_up() -> bool:
-    try:
-        return bool(Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
-    except RedisError:
-        return False
-
-
-@pytest.fixture
-def redis_db(app, monkeypatch):
-    """Redis database 5, empty, with the app configured to queue there."""
-    require_or_skip(redis_is_up(), "Redis is not answering on 127.0.0.1:6379", "REQUIRE_REDIS")
-    connection = Redis.from_url(REDIS_URL)
-    connection.flushdb()
-    monkeypatch.setitem(app.config, "REDIS_URL", REDIS_URL)
-    yield connection
-    connection.flushdb()
-    connection.close()
-
-
-@pytest.fixture
-def queue(redis_db):
-    return Queue(QUEUE_NAME, connection=redis_db)
-
-
-def run_jobs(queue: Queue) -> None:
-    """A real RQ worker, in this process (so the job sees this test's app and database), until the queue is empty."""
-    SimpleWorker([queue], connection=queue.connection).work(burst=True)
 
 
 def test_enqueue_queues_one_retrying_job_per_package_and_a_worker_runs_them(app, remote, queue):

@@ -8,8 +8,7 @@ import json
 
 import pytest
 
-from tests.test_fetch import package, reload, remote  # noqa: F401 (fixtures)
-from tests.test_fetch_rq import queue, redis_db  # noqa: F401 (fixtures)
+from tests.fetch_support import package, queue, redis_db, reload, remote  # noqa: F401 (fixtures)
 from webapp.fetch.jobs import job_id_for
 
 SECRET = "webhook-secret-for-tests"
