@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from webapp.config import PROJECT_ROOT, load_config, normalise_database_url
+from webapp.config import DEVELOPMENT_SECRET_KEY, PROJECT_ROOT, load_config, normalise_database_url
 from webapp.extensions import csrf, db, login_manager, migrate
 
 
@@ -33,6 +33,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_cli(app)
     register_logging(app)
     register_proxy_fix(app)
+    if app.config["SECRET_KEY"] == DEVELOPMENT_SECRET_KEY and not app.testing:
+        logging.getLogger(__name__).warning(
+            "SECRET_KEY is not set: sessions use a development key. Set SECRET_KEY in production.")
     return app
 
 

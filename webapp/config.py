@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEVELOPMENT_SECRET_KEY = "dev-only-secret-change-me"
 
 
 def _env_int(name: str, default: int) -> int:
@@ -34,7 +35,7 @@ def load_config(instance_path: str) -> dict:
     """Build the configuration mapping from the environment."""
     env = os.environ
     return {
-        "SECRET_KEY": env.get("SECRET_KEY", "dev-only-secret-change-me"),
+        "SECRET_KEY": env.get("SECRET_KEY") or DEVELOPMENT_SECRET_KEY,
         "SQLALCHEMY_DATABASE_URI": database_url_from_env(instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SITE_NAME": env.get("SITE_NAME", "Package Grids"),
