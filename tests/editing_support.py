@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import csrf_token_for
 from tests.factories import make_category, make_package, make_user
-from tests.test_accounts import PASSWORD, FreshContextClient, sign_in
+from tests.test_accounts import PASSWORD, sign_in
 from webapp.catalog.models import Flag, Package, Usage
 from webapp.extensions import db
 from webapp.grids.models import GridPackage
@@ -20,14 +20,9 @@ from webapp.history.models import Change
 
 
 @pytest.fixture
-def client(app):
-    """A client whose requests each get their own app context, as in production."""
-    return FreshContextClient(app, app.response_class, use_cookies=True)
-
-
-@pytest.fixture
 def other_client(app):
-    return FreshContextClient(app, app.response_class, use_cookies=True)
+    """A second person's browser (``client`` comes from tests/conftest.py)."""
+    return app.test_client()
 
 
 @dataclass

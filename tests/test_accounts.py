@@ -6,7 +6,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
@@ -19,24 +18,6 @@ from webapp.extensions import db
 from webapp.history.models import Change
 
 PASSWORD = "correct horse battery"
-
-
-class FreshContextClient(FlaskClient):
-    """A test client whose every request gets its own app context, as in production.
-
-    The autouse fixture keeps an app context pushed during each test, and Flask reuses it for requests: ``g``
-    (Flask-Login's cached ``current_user``, Flask-WTF's cached CSRF token) and the database session would then
-    outlive a request, hiding sign-in, sign-out and session-renewal behaviour.
-    """
-
-    def open(self, *args, **kwargs):
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
-
-
-@pytest.fixture
-def client(app):
-    return FreshContextClient(app, app.response_class, use_cookies=True)
 
 
 def sign_in(client, username: str, password: str = PASSWORD, **extra):
@@ -247,7 +228,7 @@ def test_remember_me_sets_a_remember_cookie(client):
     make_user("karen", password=PASSWORD)
     response = sign_in(client, "karen", remember="y")
     assert "remember_token=" in " ".join(response.headers.getlist("Set-Cookie"))
-    other = FreshContextClient(client.application, client.application.response_class, use_cookies=True)
+    other = client.application.test_client()
     response = sign_in(other, "karen")
     assert "remember_token=" not in " ".join(response.headers.getlist("Set-Cookie"))
 

@@ -11,14 +11,9 @@ from sqlalchemy import func, select
 from tests.conftest import csrf_token_for
 from tests.factories import make_user
 from tests.fakes.oauth_server import FakeGitHub
-from tests.test_accounts import PASSWORD, FreshContextClient, sign_in, signed_in_username
+from tests.test_accounts import PASSWORD, sign_in, signed_in_username
 from webapp.accounts.models import User
 from webapp.extensions import db
-
-
-@pytest.fixture
-def client(app):
-    return FreshContextClient(app, app.response_class, use_cookies=True)
 
 
 @pytest.fixture(scope="module")
@@ -270,7 +265,7 @@ def test_tampered_state_is_refused(client, github):
 
 def test_callback_from_another_browser_is_refused(client, github):
     callback = authorize(start(client, github))
-    stranger = FreshContextClient(client.application, client.application.response_class)
+    stranger = client.application.test_client()
     response = stranger.get(callback)
     assert response.location == "/accounts/login/"
     assert "expired or was started elsewhere" in flashed(stranger)

@@ -8,9 +8,9 @@ import pytest
 from flask import Blueprint
 from flask_login import AnonymousUserMixin
 
-from tests.conftest import csrf_token_for
+from tests.conftest import FreshContextClient, csrf_token_for
 from tests.factories import make_grid, make_package, make_user
-from tests.test_accounts import PASSWORD, FreshContextClient, sign_in
+from tests.test_accounts import PASSWORD, sign_in
 from webapp import create_app
 from webapp.accounts import permissions
 from webapp.accounts.queries import package_claimed_by_others

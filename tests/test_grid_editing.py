@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import csrf_token_for
 from tests.factories import make_category, make_grid, make_package, make_user
-from tests.test_accounts import PASSWORD, FreshContextClient, sign_in
+from tests.test_accounts import PASSWORD, sign_in
 from webapp.catalog.models import Package, Version
 from webapp.db_types import utcnow
 from webapp.extensions import db
@@ -19,11 +19,6 @@ from webapp.grids.models import Element, Feature, Grid, GridPackage
 from webapp.history.models import Change
 
 HX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def client(app):
-    return FreshContextClient(app, app.response_class, use_cookies=True)
 
 
 def signed_in(client, username: str = "editor", *, staff: bool = False) -> str:
@@ -340,33 +335,34 @@ def test_add_edit_and_delete_a_feature(client):
     response = client.post("/grids/g/rows/features/add/", data={
         "csrf_token": token, "title": "Async support", "description": "Works with `asyncio`"})
     feature = db.session.scalar(select(Feature))
-    assert response.status_code == 302 and response.location == f"/grids/g/rows/#feature-{feature.id}"
+    feature_id = feature.id  # the feature is deleted at the end; its id is still needed
+    assert response.status_code == 302 and response.location == f"/grids/g/rows/#feature-{feature_id}"
     html = page_text(client.get("/grids/g/rows/"))
-    assert f'<tr id="feature-{feature.id}">' in html and "Async support" in html
+    assert f'<tr id="feature-{feature_id}">' in html and "Async support" in html
     assert "<code>asyncio</code>" in html
 
-    form = page_text(client.get(f"/grids/g/rows/features/{feature.id}/edit/"))
+    form = page_text(client.get(f"/grids/g/rows/features/{feature_id}/edit/"))
     assert 'value="Async support"' in form and 'name="revision" type="hidden" value="1"' in form
-    response = client.post(f"/grids/g/rows/features/{feature.id}/edit/", data={
+    response = client.post(f"/grids/g/rows/features/{feature_id}/edit/", data={
         "csrf_token": token, "revision": "1", "title": "Async views", "description": "Works with `asyncio`"})
     assert response.status_code == 302
-    feature = fresh(Feature, feature.id)
+    feature = fresh(Feature, feature_id)
     assert (feature.title, feature.revision) == ("Async views", 2)
 
-    stale = client.post(f"/grids/g/rows/features/{feature.id}/edit/", data={
+    stale = client.post(f"/grids/g/rows/features/{feature_id}/edit/", data={
         "csrf_token": token, "revision": "1", "title": "Old form", "description": ""})
     assert stale.status_code == 409
     assert "Async views" in page_text(stale) and 'value="Old form"' in page_text(stale)
-    assert fresh(Feature, feature.id).title == "Async views"
+    assert fresh(Feature, feature_id).title == "Async views"
 
-    db.session.add(Element(grid_package_id=db.session.scalar(select(GridPackage.id)), feature_id=feature.id,
+    db.session.add(Element(grid_package_id=db.session.scalar(select(GridPackage.id)), feature_id=feature_id,
                            text="yes"))
     db.session.commit()
-    confirm = client.get(f"/grids/g/rows/features/{feature.id}/delete/")
+    confirm = client.get(f"/grids/g/rows/features/{feature_id}/delete/")
     assert confirm.status_code == 200 and "1 filled cell" in page_text(confirm)
-    response = client.post(f"/grids/g/rows/features/{feature.id}/delete/", data={"csrf_token": token})
+    response = client.post(f"/grids/g/rows/features/{feature_id}/delete/", data={"csrf_token": token})
     assert response.status_code == 302 and response.location == "/grids/g/rows/"
-    assert fresh(Feature, feature.id) is None
+    assert fresh(Feature, feature_id) is None
     assert db.session.scalar(select(func.count()).select_from(Element)) == 0
     assert [(c.object_type, c.action, c.field) for c in changes(grid_id=grid.id)] == [
         ("feature", "create", "title"), ("feature", "update", "title"), ("element", "delete", "text"),
@@ -734,7 +730,7 @@ def test_grid_page_query_count_is_fixed_for_anonymous_and_signed_in_viewers(clie
     signed_in(client, "viewer")
     # one more to load the signed-in person, one for which of the grid's packages they use
     assert [_grid_page_queries(client, count_queries, slug) for slug in ("small", "large", "locked")] == [7, 7, 7]
-    staff_client = FreshContextClient(client.application, client.application.response_class, use_cookies=True)
+    staff_client = client.application.test_client()
     signed_in(staff_client, "boss", staff=True)
     assert [_grid_page_queries(staff_client, count_queries, slug) for slug in ("small", "large", "locked")] == [
         7, 7, 7]
@@ -774,7 +770,7 @@ def test_removing_a_package_or_a_feature_runs_a_fixed_number_of_queries(client, 
             assert client.post(f"/grids/g/{slug}/packages/{member_id}/remove/",
                                data={"csrf_token": token}).status_code == 303
         removals.append(counter.count)
-    staff = FreshContextClient(client.application, client.application.response_class, use_cookies=True)
+    staff = client.application.test_client()
     staff_token = signed_in(staff, "chief", staff=True)
     for slug in ("small", "large"):
         grid = db.session.scalar(select(Grid).where(Grid.slug == slug))

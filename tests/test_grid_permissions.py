@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import csrf_token_for
+from tests.conftest import FreshContextClient, csrf_token_for
 from tests.factories import make_grid, make_package, make_user
-from tests.test_accounts import PASSWORD, FreshContextClient, sign_in
+from tests.test_accounts import PASSWORD, sign_in
 from webapp.extensions import db
 from webapp.grids.models import Element, Feature, Grid, GridPackage
 from webapp.history.models import Change
@@ -78,7 +78,7 @@ def allowed(rule: str, role: str, locked: bool) -> bool:
 
 
 def client_as(app, role: str) -> tuple[FreshContextClient, str]:
-    client = FreshContextClient(app, app.response_class, use_cookies=True)
+    client = app.test_client()
     if role != "anonymous":
         make_user(role, password=PASSWORD, is_staff=role == "staff")
         assert sign_in(client, role).status_code == 302

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.editing_support import (  # noqa: F401
-    a_package, client, fresh, html, login, other_client, people, post,
+    a_package, fresh, html, login, other_client, people, post,
 )
 from tests.factories import make_grid, make_package, make_user
 from webapp.catalog.models import Flag, Package

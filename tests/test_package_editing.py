@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from tests.editing_support import (  # noqa: F401  (client, other_client and people are fixtures)
-    a_package, client, fresh, html, live_markup, login, other_client, package_state, people, post, table_counts,
+from tests.editing_support import (  # noqa: F401  (other_client and people are fixtures)
+    a_package, fresh, html, live_markup, login, other_client, package_state, people, post, table_counts,
 )
 from tests.factories import make_category, make_grid, make_package, make_user
 from webapp.catalog.models import Flag, Package, Usage, Version
@@ -382,8 +382,9 @@ def test_a_rename_during_an_edit_still_shows_the_conflict(client, other_client, 
     package = a_package()
     login(client, people.creator)
     login(other_client, people.other)
+    mine = edit_form(package, title="Mine")  # loaded before the other person saves
     post(other_client, "/packages/widget/edit/", edit_form(package, slug="renamed"))
-    response = post(client, "/packages/widget/edit/", edit_form(package, title="Mine"))
+    response = post(client, "/packages/widget/edit/", mine)
     assert response.status_code == 409
     assert '<td class="theirs">renamed</td>' in html(response)
 

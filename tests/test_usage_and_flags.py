@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.editing_support import (  # noqa: F401
-    a_package, client, fresh, html, login, other_client, people, post, table_counts,
+    a_package, fresh, html, login, other_client, people, post, table_counts,
 )
 from tests.factories import make_user
 from webapp.catalog import services

@@ -36,7 +36,12 @@ def column_order(page) -> list[str]:
 
 
 def mark_page(page) -> None:
-    """Remember this document: a full reload forgets the mark."""
+    """Remember this document (a full reload forgets the mark), once htmx has set the page up.
+
+    htmx is loaded with ``defer`` and wires the page on DOMContentLoaded; a click before that is an
+    ordinary link or form submission, which is what the no-JavaScript path does but not what these tests check.
+    """
+    page.wait_for_load_state("load")
     page.evaluate("window.__sameDocument = true")
 
 
