@@ -51,6 +51,9 @@ def app(tmp_path_factory):
         "SERVER_NAME": None,
         "REDIS_URL": "",
         "API_RATE_LIMIT": 100000,
+        # Throttles stay on, but high: tests of the throttles lower them (tests/test_throttle.py).
+        **{key: "100000 per minute" for key in (
+            "LOGIN_RATE_LIMIT_ACCOUNT", "LOGIN_RATE_LIMIT_ADDRESS", "SIGNUP_RATE_LIMIT", "FETCH_NOW_RATE_LIMIT")},
         # Nothing in the tests may reach the internet: remote services point at a closed local port
         # unless a test starts a fake server and points them there.
         **{key: "http://127.0.0.1:9" for key in (

@@ -124,7 +124,7 @@ def test_signed_in_people_are_not_limited(client, rate_limit):
     rate_limit(1)
     user = make_user("limited")
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.get_id()
         session["_fresh"] = True
     address = fresh_address()
     for _ in range(3):

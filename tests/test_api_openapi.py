@@ -75,7 +75,7 @@ def test_real_responses_match_the_document(client, demo):
         assert not list(response_validator(doc, template).iter_errors(client.get(url).get_json())), url
     user = db.session.scalar(select(User).where(User.username == "ada"))
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.get_id()
         session["_fresh"] = True
     for url, template in (("/api/v3/users/?list_packages=1", "/api/v3/users/"),
                           ("/api/v3/users/ada/", "/api/v3/users/{username}/")):
@@ -128,7 +128,7 @@ def test_fuzz_every_endpoint(app, client, demo, signed_in):
     if signed_in:
         user = make_user("fuzzer")
         with client.session_transaction() as session:
-            session["_user_id"] = str(user.id)
+            session["_user_id"] = user.get_id()
             session["_fresh"] = True
         cookie = client.get_cookie("session")
         cookies = {"session": cookie.value}

@@ -195,7 +195,8 @@ def test_archived_and_missing_gitlab_projects(remote, fetcher):
     fetch_package(missing.id, fetcher=fetcher)
 
     metadata = reload(metadata)
-    assert metadata.repo_description == ("Metadata package for models. \r\n\r\n"
+    # GitLab's \r\n is stored as \n, like all text (webapp/text.py).
+    assert metadata.repo_description == ("Metadata package for models. \n\n"
                                          "My forked copy of: https://github.com/rafaelsierra/django-metadata")
     assert (metadata.repo_watchers, metadata.repo_forks) == (0, 0)
     assert metadata.date_repo_archived == RECORDED_AT
@@ -213,7 +214,7 @@ def test_bitbucket_repository(remote, fetcher):
 
     mssql = reload(mssql)
     assert mssql.repo_description == (
-        "Microsoft SQL server backend for Django running on windows.\r\n\r\nNo actively maintained and only supports "
+        "Microsoft SQL server backend for Django running on windows.\n\nNo actively maintained and only supports "
         "up to Django 1.8, which hasn't received security fixes for years.")
     assert (mssql.repo_watchers, mssql.repo_forks) == (16, 37)  # the "size" of watchers/ and forks/
     assert mssql.date_repo_archived is None  # Bitbucket has no archived state

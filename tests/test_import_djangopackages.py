@@ -196,3 +196,79 @@ def test_not_a_djangopackages_api(client, run_import, fake):
     result = run_import(f"{fake.base_url}/api/v4/packages/")
     assert result.exit_code != 0
     assert "is not a djangopackages API v4 root" in result.output
+
+
+# -- bounded reading: size, other sites, endless pagination --------------------------------------------------------
+
+
+@pytest.fixture
+def other_site():
+    """Another server (another port): it records any request that reaches it."""
+    from tests.fakes.recorder import RecordingHost
+
+    with RecordingHost(status=200, body={"count": 0, "next": None, "previous": None, "results": []}) as host:
+        yield host
+
+
+def test_an_oversized_page_is_reported_and_skipped(fake, run_import):
+    fake.huge_pages[("packages", 3)] = 60 * 1024 * 1024  # streamed as it is generated, never held whole
+    result = run_import(fake.base_url)
+    assert result.exit_code == 0, result.output
+    assert "packages/?limit=3&offset=3: answer larger than 20 MB; skipped packages 4–6" in result.output
+    assert fake.requested("/api/v4/packages/?limit=3&offset=3") == 1  # not asked again: it would be as big
+    assert "packages: 8 created" in result.output  # the others, and those grids list, came in
+    assert db.session.get(Package, 7000) is not None
+
+
+def test_a_next_page_on_another_site_is_not_followed(fake, run_import, other_site):
+    fake.next_links["categories"] = lambda offset, limit: f"{other_site.base_url}/api/v4/categories/?offset=3"
+    result = run_import(fake.base_url)
+    assert result.exit_code == 0, result.output
+    assert (f"the categories page after {fake.base_url}/api/v4/categories/?limit=3 is on another site "
+            f"({other_site.base_url}/api/v4/categories/?offset=3); not followed") in result.output
+    assert other_site.seen == []
+    assert "packages: 8 created" in result.output  # categories a package needs are fetched from the site itself
+
+
+def test_endpoints_on_another_site_stop_the_import(fake, run_import, other_site, monkeypatch):
+    original = fake.answer
+
+    def root_elsewhere(path, query):
+        status, body = original(path, query)
+        if path.rstrip("/") == "/api/v4":
+            body = {**body, "grids": f"{other_site.base_url}/api/v4/grids/"}
+        return status, body
+
+    monkeypatch.setattr(fake, "answer", root_elsewhere)
+    result = run_import(fake.base_url)
+    assert result.exit_code != 0
+    assert "lists endpoints on another site" in result.output
+    assert other_site.seen == []
+
+
+def test_a_next_link_that_always_changes_stops_at_the_page_cap(fake, run_import):
+    spin = iter(range(1_000_000))
+
+    def always_new(offset: int, limit: int) -> str | None:
+        turn = next(spin)  # (ends after 50 pages, so that an importer without a cap fails instead of hanging)
+        return f"{fake.base_url}/api/v4/categories/?limit={limit}&offset={offset}&spin={turn}" if turn < 50 else None
+
+    fake.next_links["categories"] = always_new
+    result = run_import(fake.base_url)
+    assert result.exit_code == 0, result.output
+    # 4 categories at 3 a page need 2 pages; a few more are allowed, then the stage ends.
+    assert "stopped reading categories after 7 pages: the site links to more pages than its count (4) needs" \
+        in result.output
+    assert len([entry for entry in fake.log if entry.startswith("/api/v4/categories/?")]) == 7
+    assert "grids: 3 created" in result.output  # the next stages still run
+
+    fake.log.clear()
+    result = run_import(fake.base_url, "--max-pages", "2", "--restart")
+    assert "stopped reading categories after 2 pages: --max-pages is 2" in result.output
+
+
+def test_a_next_link_back_to_a_page_already_read_ends_the_stage(fake, run_import):
+    fake.next_links["categories"] = lambda offset, limit: f"{fake.base_url}/api/v4/categories/?limit={limit}"
+    result = run_import(fake.base_url)
+    assert result.exit_code == 0, result.output
+    assert f"the categories pages lead back to {fake.base_url}/api/v4/categories/?limit=3" in result.output

@@ -3,39 +3,40 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
-from webapp.config import DEVELOPMENT_SECRET_KEY, PROJECT_ROOT, load_config, normalise_database_url
-from webapp.extensions import csrf, db, login_manager, migrate
+from webapp.config import default_instance_path, load_config, normalise_database_url, resource_path
+from webapp.extensions import csrf, db, limiter, login_manager, migrate
+from webapp.security import SiteFlask, ensure_secret_key
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the application: configuration from the environment, then ``config`` on top."""
-    app = Flask(
+    app = SiteFlask(
         __name__,
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "static"),
-        instance_path=str(PROJECT_ROOT / "instance"),
+        template_folder=str(resource_path("templates")),
+        static_folder=str(resource_path("static")),
+        instance_path=default_instance_path(),
     )
     app.config.from_mapping(load_config(app.instance_path))
     if config:
         app.config.from_mapping(config)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        PROJECT_ROOT.joinpath("instance").mkdir(exist_ok=True)
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     register_extensions(app)
+    register_routing(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
     register_cli(app)
     register_logging(app)
+    ensure_secret_key(app)  # after logging is set up: it says where the key is kept
     register_proxy_fix(app)
-    if app.config["SECRET_KEY"] == DEVELOPMENT_SECRET_KEY and not app.testing:
-        logging.getLogger(__name__).warning(
-            "SECRET_KEY is not set: sessions use a development key. Set SECRET_KEY in production.")
     return app
 
 
@@ -44,18 +45,20 @@ def register_extensions(app: Flask) -> None:
     import webapp.models  # noqa: F401  (every model registered before Alembic or create_all look)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    migrate.init_app(app, db, directory=str(resource_path("migrations")), render_as_batch=True)
     csrf.init_app(app)
+    from webapp.throttle import init_app as init_throttle
+
+    init_throttle(app, limiter)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message_category = "info"
 
-    from webapp.accounts.models import User
+    from webapp.accounts.services import user_for_session
 
-    @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.is_active else None
+    # The session and the remember-me cookie hold "<id>.<session token>" (User.get_id): rotating the token
+    # (sign-out, password change) makes every copy of them worthless.
+    login_manager.user_loader(user_for_session)
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         from sqlalchemy import event
@@ -70,6 +73,13 @@ def register_extensions(app: Flask) -> None:
                 cursor.execute("PRAGMA journal_mode=WAL")
                 cursor.execute("PRAGMA busy_timeout=5000")
                 cursor.close()
+
+
+def register_routing(app: Flask) -> None:
+    """Bounded ``<int:...>`` URL parts and the file-upload guard (before any blueprint adds a route)."""
+    from webapp.routing import register
+
+    register(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -93,6 +103,9 @@ def register_errorhandlers(app: Flask) -> None:
     from webapp.errors import register
 
     register(app)
+    from webapp.security import register as register_security_headers
+
+    register_security_headers(app)
 
 
 def register_template_helpers(app: Flask) -> None:

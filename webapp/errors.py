@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
 logger = logging.getLogger(__name__)
 
@@ -15,14 +15,19 @@ MESSAGES = {
     403: "You are not allowed to do that.",
     404: "We could not find that page.",
     405: "That method is not allowed here.",
+    413: "That request is too large for this site.",
     429: "Too many requests. Please slow down and try again shortly.",
     500: "Something went wrong on our side. It has been logged.",
 }
 
 
+# Endpoints outside /api/ whose callers are programs (GitHub's webhook deliveries): errors in JSON.
+JSON_ENDPOINTS = {"fetch.github_webhook"}
+
+
 def wants_json() -> bool:
-    """True for API paths and clients that ask for JSON."""
-    if request.path.startswith("/api/"):
+    """True for API paths, machine endpoints and clients that ask for JSON."""
+    if request.path.startswith("/api/") or request.endpoint in JSON_ENDPOINTS:
         return True
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
@@ -63,6 +68,18 @@ def register(app: Flask) -> None:
             headers["Allow"] = ", ".join(sorted(error.valid_methods, key=lambda m: order.index(m) if m in order else 99))
         message = MESSAGES.get(error.code) if error.description == type(error).description else error.description
         return render_error(error.code or 500, message, headers)
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(error: RequestEntityTooLarge):
+        from webapp.fetch.transport import describe_size
+
+        limit = current_app.config.get("MAX_CONTENT_LENGTH")
+        length = request.content_length
+        if limit and (length is None or length > limit):
+            message = f"That request is too large: this site accepts at most {describe_size(limit)} per request."
+        else:  # Flask's MAX_FORM_MEMORY_SIZE or MAX_FORM_PARTS
+            message = "That form is too large: a field is longer than this site accepts, or it has too many fields."
+        return render_error(413, message)
 
     @app.errorhandler(InternalServerError)
     def server_error(error: InternalServerError):

@@ -1,11 +1,15 @@
 """Flask extensions, created unbound here and bound to the app in :func:`webapp.create_app`."""
 
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from webapp.text import clean_text_on_write
 
 # A naming convention gives every constraint a stable name, so Alembic can alter and drop them
 # on SQLite and PostgreSQL alike.
@@ -23,6 +27,10 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+# Every string column is cleaned when written, whoever writes it (see webapp/text.py).
+clean_text_on_write(db.Model)
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
+# Throttles for sign-in, sign-up and "Fetch now" (webapp/throttle.py); no limit applies unless a view asks.
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -7,6 +7,8 @@ import unicodedata
 
 from wtforms.validators import ValidationError
 
+from webapp.text import unsafe_characters
+
 SLUG_MAX = 100
 SLUG_REGEX = r"[a-z0-9]+(?:-[a-z0-9]+)*"  # also the HTML `pattern` of slug inputs
 SLUG_PATTERN = re.compile(f"^{SLUG_REGEX}$")
@@ -24,8 +26,11 @@ def slugify(text: str) -> str:
 
 
 def reject_control_characters(_form, field) -> None:
-    """WTForms validator: no control characters (newlines and tabs are fine in multi-line text)."""
-    if isinstance(field.data, str) and any(
-        (ord(char) < 0x20 and char not in "\n\t") or ord(char) == 0x7F for char in field.data
-    ):
-        raise ValidationError("Remove the control characters from this text.")
+    """WTForms validator: none of the characters the text-cleaning rule removes (control characters, bidi
+    overrides, noncharacters: :func:`webapp.text.clean_text`), so people are told instead of corrected.
+    Newlines and tabs are fine in multi-line text only."""
+    if not isinstance(field.data, str):
+        return
+    one_line = field.type != "TextAreaField"
+    if unsafe_characters(field.data) or (one_line and any(char in "\n\r\t" for char in field.data)):
+        raise ValidationError("Remove the control characters and invisible formatting characters from this text.")

@@ -12,6 +12,8 @@ from flask import Flask, current_app, request, url_for
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
+from webapp.links import safe_url
+
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).disable(["image", "html_block", "html_inline"])
 ALLOWED_TAGS = {"p", "br", "strong", "em", "code", "pre", "ul", "ol", "li", "a", "blockquote"}
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
@@ -213,6 +215,7 @@ def register(app: Flask) -> None:
         intcomma=intcomma,
         compact=compact_number,
         localtime=localtime,
+        safe_url=safe_url,
     )
     app.jinja_env.globals.update(url_with=url_with, sparkline=sparkline)
     app.jinja_env.trim_blocks = True

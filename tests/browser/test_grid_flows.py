@@ -35,6 +35,15 @@ def column_order(page) -> list[str]:
     return page.locator("table.grid thead a.pkg").all_inner_texts()
 
 
+def wait_for_htmx_to_settle(page) -> None:
+    """Wait until htmx has wired the content it just swapped in.
+
+    htmx focuses an ``autofocus`` field as soon as it swaps, but sets up the new content's ``hx-*`` links in
+    its settle step a moment later: a click in between is an ordinary link.
+    """
+    expect(page.locator(".htmx-added, .htmx-settling, .htmx-swapping")).to_have_count(0)
+
+
 def mark_page(page) -> None:
     """Remember this document (a full reload forgets the mark), once htmx has set the page up.
 
@@ -132,6 +141,7 @@ def test_create_a_grid_add_packages_and_a_feature_then_edit_a_cell_inline(page, 
     cell.locator(".cell-edit").focus()
     page.keyboard.press("Enter")
     expect(cell.locator("textarea")).to_be_focused()
+    wait_for_htmx_to_settle(page)
     cell.get_by_role("link", name="Cancel").click()
     expect(cell.locator("textarea")).to_have_count(0)
     assert same_document(page)

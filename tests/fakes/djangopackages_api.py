@@ -2,7 +2,8 @@
 
 It serves ``tests/fixtures/api/djangopackages-site.json`` (with the recorded seed package 2674) the way
 Django REST framework does: a root listing the endpoints, lists with limit/offset pagination and absolute
-``next``/``previous`` links, and detail pages by id. Pages can be made to fail with a 500.
+``next``/``previous`` links, and detail pages by id. Pages can be made to fail with a 500, to answer a huge
+streamed body, or to link ``next`` anywhere.
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ from __future__ import annotations
 import json
 import threading
 from http.server import BaseHTTPRequestHandler
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from tests.fakes.server import FakeServer
+from tests.fakes.server import FakeServer, huge_body, send_stream
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "api"
 RECORDED_HOST = "https://djangopackages.org"
@@ -35,12 +37,16 @@ def site_data() -> dict:
 class FakeDjangoPackagesAPI(FakeServer):
     """The API at ``root`` (``http://127.0.0.1:PORT/api/v4/``).
 
-    ``fail_pages`` holds ``(endpoint, offset)`` pairs answered with HTTP 500; ``log`` records every path asked.
+    ``fail_pages`` holds ``(endpoint, offset)`` pairs answered with HTTP 500; ``huge_pages`` maps such pairs to
+    a body size in bytes, streamed as it is generated; ``next_links`` maps an endpoint to a function of
+    ``(offset, limit)`` giving the ``next`` link its pages carry; ``log`` records every path asked.
     """
 
     def __init__(self) -> None:
         self.data = site_data()
         self.fail_pages: set[tuple[str, int]] = set()
+        self.huge_pages: dict[tuple[str, int], int] = {}
+        self.next_links: dict[str, Callable[[int, int], str | None]] = {}
         self.log: list[str] = []
         self._lock = threading.Lock()
 
@@ -88,6 +94,8 @@ class FakeDjangoPackagesAPI(FakeServer):
             return 400, {"detail": "Bad limit or offset."}
         if (endpoint, offset) in self.fail_pages:
             return 500, "<h1>Server Error (500)</h1>"
+        if (endpoint, offset) in self.huge_pages:
+            return 200, huge_body(self.huge_pages[(endpoint, offset)])
         objects = self._objects(endpoint)
         url = f"{RECORDED_HOST}{path}"
 
@@ -100,9 +108,12 @@ class FakeDjangoPackagesAPI(FakeServer):
                 query_arguments.pop("offset", None)
             return f"{url}?{urlencode(sorted(query_arguments.items()))}"
 
+        next_link = link(offset + limit) if offset + limit < len(objects) else None
+        if endpoint in self.next_links:
+            next_link = self.next_links[endpoint](offset, limit)
         return 200, {
             "count": len(objects),
-            "next": link(offset + limit) if offset + limit < len(objects) else None,
+            "next": next_link,
             "previous": link(max(0, offset - limit)) if offset > 0 else None,
             "results": objects[offset:offset + limit],
         }
@@ -119,6 +130,11 @@ class _Handler(BaseHTTPRequestHandler):
         with self.api._lock:
             self.api.log.append(self.path)
         status, body = self.api.answer(parts.path, parts.query)
+        if callable(body):  # a streamed body
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            send_stream(self, body())
+            return
         if isinstance(body, str):
             payload, content_type = body.encode(), "text/html; charset=utf-8"
         else:

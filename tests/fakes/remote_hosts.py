@@ -29,6 +29,7 @@ import re
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
@@ -38,7 +39,7 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 import yaml
 
-from tests.fakes.server import FakeServer
+from tests.fakes.server import FakeServer, dripping_body, huge_body, send_stream
 
 RECORDED = Path(__file__).resolve().parent.parent / "fixtures" / "recorded"
 HOST_PREFIXES = {  # fake path prefix -> real API base URL in the recordings
@@ -56,11 +57,13 @@ _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 @dataclass
 class Canned:
-    """One answer: status, headers and body."""
+    """One answer: status, headers and body; or a body produced while it is sent (``chunks``), for answers
+    too big to hold or sent slowly on purpose."""
 
     status: int
     headers: dict[str, str]
     body: bytes
+    chunks: Callable[[], Iterator[bytes]] | None = None
 
 
 @dataclass
@@ -233,7 +236,9 @@ class FakeRemoteHosts(FakeServer):
         """Answer the next ``times`` requests to ``host`` whose path matches ``pattern`` (a regex searched in
         path and query) with a fault: ``status`` (``code``, ``body``, ``headers``), ``rate_limit`` (GitHub
         403 with the quota spent, ``reset_in`` seconds), ``retry_after`` (429 with ``seconds``), ``slow``
-        (answer after ``delay`` seconds), ``garbage`` (``body``), or ``hang`` (until ``release_hang``)."""
+        (answer after ``delay`` seconds), ``garbage`` (``body``), ``hang`` (until ``release_hang``), ``huge``
+        (a 200 of ``size`` bytes, streamed; ``declare`` sends its Content-Length), ``drip`` (a 200 whose body
+        comes one byte every ``interval`` seconds) or ``redirect`` (``code``, default 302, to ``location``)."""
         with self._lock:
             self.faults.append(Fault(host, re.compile(pattern), kind, times, options))
 
@@ -403,6 +408,17 @@ class FakeRemoteHosts(FakeServer):
         if fault.kind == "slow":
             time.sleep(options.get("delay", 2.0))
             return None
+        if fault.kind == "huge":
+            size = options["size"]
+            headers = {"Content-Type": "application/json"}
+            if options.get("declare"):
+                headers["Content-Length"] = str(size)
+            return Canned(200, headers, b"", chunks=huge_body(size))
+        if fault.kind == "drip":
+            return Canned(200, {"Content-Type": "application/json"}, b"",
+                          chunks=dripping_body(options.get("interval", 0.5), options.get("length", 1000)))
+        if fault.kind == "redirect":
+            return Canned(options.get("code", 302), {"Location": options["location"]}, b"")
         if fault.kind == "hang":
             self.hang_started.set()
             self.release_hang.wait(options.get("limit", 60))
@@ -756,6 +772,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_response(canned.status)
             for name, value in canned.headers.items():
                 self.send_header(name, value)
+            if canned.chunks is not None:
+                send_stream(self, canned.chunks())
+                return
             self.send_header("Content-Length", str(len(canned.body)))
             self.end_headers()
             self.wfile.write(canned.body)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -58,3 +60,41 @@ class FakeServer:
         assert self._server is not None, "start() the fake first"
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
+
+
+# Bodies too big to hold, or sent slowly on purpose --------------------------------------------------------
+
+def huge_body(size: int, chunk: int = 1024 * 1024) -> Callable[[], Iterator[bytes]]:
+    """``size`` bytes of a JSON-looking body, made a chunk at a time (never held in memory whole)."""
+    def produce() -> Iterator[bytes]:
+        yield b'{"padding": "'
+        sent = len(b'{"padding": "')
+        block = b"x" * chunk
+        while sent < size:
+            piece = block[:min(chunk, size - sent)]
+            sent += len(piece)
+            yield piece
+    return produce
+
+
+def dripping_body(interval: float, length: int = 1000) -> Callable[[], Iterator[bytes]]:
+    """A body sent one byte every ``interval`` seconds."""
+    def produce() -> Iterator[bytes]:
+        for _ in range(length):
+            yield b" "
+            time.sleep(interval)
+    return produce
+
+
+def send_stream(handler: BaseHTTPRequestHandler, chunks: Iterator[bytes]) -> None:
+    """End the headers and send ``chunks`` as they come (the body ends when the connection closes, unless
+    a Content-Length was sent); stops when the client hangs up."""
+    handler.send_header("Connection", "close")
+    handler.end_headers()
+    handler.close_connection = True
+    try:
+        for chunk in chunks:
+            handler.wfile.write(chunk)
+            handler.wfile.flush()
+    except (BrokenPipeError, ConnectionResetError, OSError):
+        pass

@@ -1,4 +1,4 @@
-"""``flask create-user NAME --password PW [--email E] [--staff]``."""
+"""``flask create-user NAME --password PW [--email E] [--staff]`` and ``flask set-password NAME``."""
 
 from __future__ import annotations
 
@@ -26,4 +26,21 @@ def create_user_command(username: str, password: str, email: str, staff: bool) -
     click.echo(f"Created {'staff ' if user.is_staff else ''}user {user.username} (id {user.id}).")
 
 
-COMMANDS = [create_user_command]
+@click.command("set-password")
+@click.argument("username")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help=f"At least {services.PASSWORD_MIN} characters (asked for when left out).")
+@with_appcontext
+def set_password_command(username: str, password: str) -> None:
+    """Give an account a new password; it is signed out everywhere."""
+    user = queries.user_by_username(username.strip())
+    if user is None:
+        raise click.ClickException(f"There is nobody called {username.strip()}.")
+    try:
+        services.set_password(user, password)
+    except services.AccountError as error:
+        raise click.ClickException(f"{error.field}: {error.message}") from error
+    click.echo(f"New password set for {user.username}; every session of the account has ended.")
+
+
+COMMANDS = [create_user_command, set_password_command]

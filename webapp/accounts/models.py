@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -27,14 +28,28 @@ class User(UserMixin, db.Model):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Part of what the session and remember-me cookies hold (get_id): a new token signs every session out.
+    # Empty (a row written by SQL) matches no cookie; get_id makes a token at the next sign-in.
+    session_token: Mapped[str] = mapped_column(String(64), default=lambda: new_session_token(), server_default="")
 
     @property
     def name(self) -> str:
         """What the site calls this person."""
         return self.display_name or self.username
 
+    def get_id(self) -> str:
+        """Flask-Login's "alternative id": ``<id>.<session token>``, so cookies die with the token."""
+        if not self.session_token:
+            self.session_token = new_session_token()
+        return f"{self.id}.{self.session_token}"
+
     def __repr__(self) -> str:
         return f"<User {self.username}>"
+
+
+def new_session_token() -> str:
+    """A fresh random session token."""
+    return secrets.token_urlsafe(32)
 
 
 # Usernames are unique whatever their case ("Alice" and "alice" are one person), on SQLite and PostgreSQL.

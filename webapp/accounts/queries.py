@@ -11,6 +11,7 @@ from webapp.catalog.models import Package, Usage
 from webapp.extensions import db
 from webapp.grids.models import Grid, GridPackage
 from webapp.history.models import Change
+from webapp.sql_like import starts_with
 
 PROFILE_PACKAGES_LIMIT = 60
 PROFILE_CHANGES_LIMIT = 30
@@ -29,10 +30,9 @@ def username_taken(username: str) -> bool:
 def usernames_like(base: str) -> set[str]:
     """Lower-cased usernames equal to ``base`` or of the form ``base-<anything>``, in one query."""
     lowered = base.lower()
-    escaped = lowered.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     rows = db.session.scalars(select(func.lower(User.username)).where(or_(
         func.lower(User.username) == lowered,
-        func.lower(User.username).like(escaped + "-%", escape="\\"),
+        starts_with(func.lower(User.username), lowered + "-"),
     )))
     return set(rows)
 

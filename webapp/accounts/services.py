@@ -2,26 +2,27 @@
 
 from __future__ import annotations
 
+import hmac
 import re
 from dataclasses import dataclass
 from functools import cache
 
 from flask import session
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from webapp.accounts import queries
-from webapp.accounts.models import User
+from webapp.accounts.models import User, new_session_token
 from webapp.db_types import utcnow
 from webapp.extensions import db
+from webapp.links import url_problem
 
 USERNAME_MIN, USERNAME_MAX = 3, 150
 PASSWORD_MIN, PASSWORD_MAX = 8, 1024
 DISPLAY_NAME_MAX = 200
 EMAIL_MAX = 254
-AVATAR_URL_MAX = 500
 USERNAME_PATTERN = re.compile(r"[A-Za-z0-9._-]+")
 EMAIL_PATTERN = re.compile(r"[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s.\x00-\x1f\x7f]+")
 GITHUB_ID_MAX = 2**31 - 1  # the users.github_id column is a 32-bit integer
@@ -110,10 +111,44 @@ def sign_in(user: User, *, remember: bool = False) -> bool:
 
 
 def sign_out() -> None:
-    """End the session and forget the remember-me cookie."""
+    """End the session and forget the remember-me cookie; every other session of the account ends too, and a
+    copy of either cookie no longer signs anyone in (the session token changes)."""
+    if current_user.is_authenticated:
+        end_all_sessions(current_user)
     session.clear()
     # After the clear: logout_user marks the remember-me cookie for deletion in the new session.
     logout_user()
+
+
+def end_all_sessions(user: User) -> None:
+    """Sign ``user`` out everywhere: every session and remember-me cookie holds the old token."""
+    user.session_token = new_session_token()
+    db.session.commit()
+
+
+def set_password(user: User, password: str) -> None:
+    """Give ``user`` a new password (raise :class:`AccountError` if unacceptable) and end their sessions: a
+    person changes a password because someone else may know it."""
+    problem = password_problem(password)
+    if problem:
+        raise AccountError("password", problem)
+    user.password_hash = generate_password_hash(password)
+    end_all_sessions(user)
+
+
+def user_for_session(session_id: str) -> User | None:
+    """The active account a session or remember-me cookie belongs to (Flask-Login's user loader).
+
+    The cookie holds ``<id>.<session token>`` (:meth:`User.get_id`); a stale token, an old plain id or a
+    disabled account gives ``None``, which signs the browser out.
+    """
+    user_id, _, token = (session_id or "").partition(".")
+    if not user_id.isdigit() or not token or len(user_id) > 12:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.is_active or not user.session_token:
+        return None
+    return user if hmac.compare_digest(user.session_token.encode(), token.encode()) else None
 
 
 # -- GitHub ---------------------------------------------------------------------------------------------------
@@ -141,7 +176,7 @@ def identity_from_github(profile: dict, emails: list | None = None) -> GitHubIde
     login = profile.get("login") if isinstance(profile.get("login"), str) else ""
     name = profile.get("name") if isinstance(profile.get("name"), str) else ""
     avatar = profile.get("avatar_url") if isinstance(profile.get("avatar_url"), str) else ""
-    if not avatar.startswith("https://") or len(avatar) > AVATAR_URL_MAX:
+    if not avatar.startswith("https://") or url_problem(avatar) is not None:
         avatar = ""
     return GitHubIdentity(
         github_id=raw_id,

@@ -12,6 +12,7 @@ from flask_login import current_user
 from webapp.accounts import oauth, permissions, queries, services
 from webapp.accounts.forms import LoginForm, SignupForm
 from webapp.extensions import login_manager
+from webapp.throttle import throttle_sign_in, throttle_sign_up
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +49,7 @@ def _form_page(template: str, form, status: int = 200, **context):
 
 
 @blueprint.route("/accounts/signup/", methods=["GET", "POST"])
+@throttle_sign_up
 def signup():
     if not current_app.config.get("ALLOW_SIGNUP", True):
         abort(404, "This site does not take new local accounts. Sign in with GitHub instead.")
@@ -55,7 +57,7 @@ def signup():
     next_path = _next_from_request(form)
     if current_user.is_authenticated:
         return redirect(next_path or url_for("catalog.home"))
-    if request.method == "GET":
+    if request.method != "POST":  # GET and HEAD only show the page: state changes on POST
         form.next.data = next_path or ""
         return _form_page("accounts/signup.html", form)
     if not form.validate():
@@ -71,12 +73,13 @@ def signup():
 
 
 @blueprint.route("/accounts/login/", methods=["GET", "POST"])
+@throttle_sign_in
 def login():
     form = LoginForm()
     next_path = _next_from_request(form)
     if current_user.is_authenticated:
         return redirect(next_path or url_for("accounts.profile", username=current_user.username))
-    if request.method == "GET":
+    if request.method != "POST":  # GET and HEAD only show the page: state changes on POST
         form.next.data = next_path or ""
         return _form_page("accounts/login.html", form)
     if not form.validate():

@@ -24,9 +24,11 @@ from webapp.api.importer import Importer, Interrupted
 @click.option("--state-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Where the position is kept between runs (default instance/import-djangopackages.json).")
 @click.option("--restart", is_flag=True, help="Ignore the position an interrupted run left and start over.")
+@click.option("--max-pages", type=click.IntRange(1), default=None,
+              help="The most pages read per kind of object (default: what the site's count needs, plus a few).")
 @with_appcontext
 def import_command(source: str, page_size: int, timeout: float | None, retries: int, retry_wait: float,
-                   state_file: Path | None, restart: bool) -> None:
+                   state_file: Path | None, restart: bool, max_pages: int | None) -> None:
     """Copy categories, packages and grids (with their packages) from a djangopackages-compatible API v4.
 
     Ids and slugs are kept. Running it again updates what changed and nothing else; a run that was
@@ -36,7 +38,9 @@ def import_command(source: str, page_size: int, timeout: float | None, retries: 
     importer = Importer(
         source, timeout=timeout or float(current_app.config.get("FETCH_TIMEOUT", 10)), retries=retries,
         retry_wait=retry_wait, page_size=page_size, state_path=state_path, restart=restart,
-        progress=click.progressbar, echo=click.echo,
+        progress=click.progressbar, echo=click.echo, max_pages=max_pages,
+        deadline=float(current_app.config.get("FETCH_DEADLINE", 30)),
+        max_bytes=int(current_app.config.get("FETCH_MAX_BYTES", 20 * 1024 * 1024)),
     )
     try:
         report = importer.run()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 import time
 from collections import Counter
@@ -20,7 +21,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import requests
-from sqlalchemy import select
+from sqlalchemy import BigInteger, SmallInteger, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -29,12 +30,19 @@ from webapp.catalog.models import Category, Package
 from webapp.catalog.scoring import package_score_breakdown
 from webapp.db_types import utcnow
 from webapp.extensions import db
+from webapp.fetch.transport import DeadlineExceeded, TransportError, bounded_get, mount_bounded_adapter
 from webapp.grids.models import Grid, GridPackage
+from webapp.links import url_problem
+from webapp.text import clean_text
 
 logger = logging.getLogger(__name__)
 
 STAGES = ("categories", "packages", "grids")
 USER_AGENT = "PackageGrids-importer/1 (+djangopackages API v4 client)"
+# Pages read beyond what a stage's ``count`` needs before the site's pagination is taken to be broken.
+PAGE_SLACK = 5
+# Without a ``count``, and without --max-pages: the most pages of one stage.
+DEFAULT_MAX_PAGES = 10_000
 _ID_IN_URL = {kind: re.compile(rf"/{kind}/(\d+)/?(?:\?.*)?$") for kind in STAGES}
 
 
@@ -87,19 +95,37 @@ def _require(item: dict, key: str):
     return item[key]
 
 
-def _int(item: dict, key: str, *, required: bool = False, default: int = 0) -> int:
+def column_bounds(column) -> tuple[int, int]:
+    """The smallest and largest value an integer column (or model attribute) holds: signed 16, 32 or 64 bits,
+    as its type says."""
+    column_type = column.type
+    bits = 64 if isinstance(column_type, BigInteger) else 16 if isinstance(column_type, SmallInteger) else 32
+    return -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+
+
+def _in_range(key: str, value: int, bounds: tuple[int, int]) -> int:
+    low, high = bounds
+    if not low <= value <= high:
+        raise BadItem(f"{key!r} is out of range: {value!r} is not between {low} and {high}")
+    return value
+
+
+def _int(item: dict, key: str, attribute, *, required: bool = False, default: int = 0) -> int:
+    """A whole number that fits ``attribute``'s column (a model attribute such as ``Package.repo_watchers``)."""
     value = _require(item, key) if required else item.get(key, default)
     if value is None and not required:
         return default
     if isinstance(value, bool) or not isinstance(value, int):
         raise BadItem(f"{key!r} is not a whole number: {value!r}")
-    return value
+    return _in_range(key, value, column_bounds(attribute))
 
 
 def _text(item: dict, key: str, *, required: bool = False, max_length: int | None = None) -> str:
+    """Text as it will be stored (cleaned), so a rerun compares like with like and changes nothing."""
     value = _require(item, key) if required else item.get(key) or ""
     if not isinstance(value, str):
         raise BadItem(f"{key!r} is not text: {value!r}")
+    value = clean_text(value)
     if required and not value.strip():
         raise BadItem(f"{key!r} is empty")
     if max_length is not None and len(value) > max_length:
@@ -137,11 +163,15 @@ def _datetime(item: dict, key: str) -> datetime | None:
     return parsed.astimezone(timezone.utc)
 
 
+# Counts kept in JSON lists (commits per week) are read back as 32-bit integers, like the other counts.
+COUNT_BOUNDS = (0, 2**31 - 1)
+
+
 def _int_list(item: dict, key: str) -> list[int]:
     value = item.get(key) or []
     if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
         raise BadItem(f"{key!r} is not a list of whole numbers")
-    return list(value)
+    return [_in_range(key, v, COUNT_BOUNDS) for v in value]
 
 
 def _text_list(item: dict, key: str) -> list[str]:
@@ -150,19 +180,28 @@ def _text_list(item: dict, key: str) -> list[str]:
         value = [part for part in value.split(",") if part]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise BadItem(f"{key!r} is not a list of text")
-    return list(value)
+    return [clean_text(v) for v in value]
+
+
+_ID_ATTRIBUTES = {"categories": Category.id, "packages": Package.id, "grids": Grid.id}
+_SINGULAR = {"categories": "category", "packages": "package", "grids": "grid"}
+
+
+def _port(parts) -> int | None:
+    """The port of a split URL, its scheme's default when absent."""
+    return parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower())
 
 
 def id_from_url(kind: str, url) -> int:
     """The numeric id at the end of an API URL such as ``.../api/v4/categories/1/?format=api``."""
     if isinstance(url, int) and not isinstance(url, bool):
-        return url
+        return _in_range(f"{_SINGULAR[kind]} id", url, column_bounds(_ID_ATTRIBUTES[kind]))
     if not isinstance(url, str):
         raise BadItem(f"not a {kind} URL: {url!r}")
     match = _ID_IN_URL[kind].search(url)
     if match is None:
         raise BadItem(f"not a {kind} URL: {url!r}")
-    return int(match.group(1))
+    return _in_range(f"{_SINGULAR[kind]} id", int(match.group(1)), column_bounds(_ID_ATTRIBUTES[kind]))
 
 
 def _same(current, new) -> bool:
@@ -190,9 +229,13 @@ class Importer:
     def __init__(self, source: str, *, timeout: float = 10.0, retries: int = 2, retry_wait: float = 1.0,
                  page_size: int = 100, state_path: Path | None = None, restart: bool = False,
                  progress: Callable | None = None, on_page: Callable[[str, str], None] | None = None,
-                 echo: Callable[[str], None] | None = None, session: requests.Session | None = None) -> None:
+                 echo: Callable[[str], None] | None = None, session: requests.Session | None = None,
+                 deadline: float = 30.0, max_bytes: int = 20 * 1024 * 1024, max_pages: int | None = None) -> None:
         self.source = source.strip()
         self.timeout = timeout
+        self.deadline = deadline
+        self.max_bytes = max_bytes
+        self.max_pages = max_pages
         self.retries = max(0, retries)
         self.retry_wait = max(0.0, retry_wait)
         self.page_size = max(1, page_size)
@@ -202,22 +245,51 @@ class Importer:
         self.on_page = on_page
         self.echo = echo or (lambda message: None)
         self.http = session or requests.Session()
+        mount_bounded_adapter(self.http)
         self.http.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
         self.report = ImportReport()
         self.endpoints: dict[str, str] = {}
         self._fetched_packages: set[int] = set()
         self._counts: dict[str, int] = {}
+        self._per_page: dict[str, int] = {}
 
     # HTTP ------------------------------------------------------------------------------------------------
 
+    def same_site(self, url: str) -> bool:
+        """Whether ``url`` is on the source site (its scheme, host and port; or https on the same host when
+        the source was given as http): the importer reads nothing from anywhere else."""
+        try:
+            source, target = urlsplit(self.source), urlsplit(url)
+            source_origin = (source.scheme.lower(), (source.hostname or "").lower(), _port(source))
+            target_origin = (target.scheme.lower(), (target.hostname or "").lower(), _port(target))
+        except ValueError:
+            return False
+        if target.username or target.password or not target_origin[1]:
+            return False
+        upgraded = (source_origin[0] == "http" and target_origin == ("https", source_origin[1], 443)
+                    and source_origin[2] == 80)
+        return target_origin == source_origin or upgraded
+
     def get_json(self, url: str) -> tuple[object | None, str | None]:
-        """The decoded body of ``url``, or a problem description; retries server errors and timeouts."""
+        """The decoded body of ``url``, or a problem description; retries server errors and timeouts.
+
+        Only URLs on the source site are fetched (redirects too); each request has ``deadline`` seconds in all
+        and at most ``max_bytes`` of answer.
+        """
+        if not self.same_site(url):
+            return None, f"{url} is not on the site imported from ({self.source}); it was not fetched"
         problem = None
         for attempt in range(self.retries + 1):
             if attempt:
                 time.sleep(self.retry_wait * attempt)
             try:
-                response = self.http.get(url, timeout=(min(5.0, self.timeout), self.timeout))
+                response, _ = bounded_get(self.http, url, timeout=self.timeout, deadline=self.deadline,
+                                          max_bytes=self.max_bytes, allow=self.same_site)
+            except DeadlineExceeded as exc:
+                problem = f"could not fetch {url}: it {exc}"
+                continue
+            except TransportError as exc:  # too large, or redirected elsewhere: asking again changes nothing
+                return None, f"could not fetch {url}: {exc}"
             except requests.RequestException as exc:
                 problem = f"could not fetch {url}: {type(exc).__name__}"
                 continue
@@ -243,6 +315,10 @@ class Importer:
         for candidate in candidates:
             data, problem = self.get_json(candidate)
             if isinstance(data, dict) and all(isinstance(data.get(kind), str) for kind in STAGES):
+                elsewhere = [data[kind] for kind in STAGES if not self.same_site(data[kind])]
+                if elsewhere:
+                    raise Interrupted(f"{candidate} lists endpoints on another site ({', '.join(elsewhere)}); "
+                                      "the importer reads only the site it is given")
                 self.endpoints = {kind: data[kind] for kind in STAGES}
                 return
             problems.append(problem or f"{candidate} is not a djangopackages API v4 root")
@@ -306,9 +382,17 @@ class Importer:
         seen: set[str] = set()
         bar = None
         failures = 0
+        pages = 0
         try:
-            while url and url not in seen:
+            while url:
+                if url in seen:
+                    self.report.problem(f"the {stage} pages lead back to {url}; stopped reading {stage} there")
+                    break
+                if pages >= self._page_cap(stage):
+                    self.report.problem(f"stopped reading {stage} after {pages} pages: {self._cap_reason(stage)}")
+                    break
                 seen.add(url)
+                pages += 1
                 data, problem = self.get_json(url)
                 if problem is None and not (isinstance(data, dict) and isinstance(data.get("results"), list)):
                     problem = f"{url} is not a page of {stage}"
@@ -322,12 +406,18 @@ class Importer:
                     if bar is None and self.progress is not None and stage in self._counts:
                         bar = self.progress(length=self._counts[stage], label=f"Importing {stage}")
                         bar.__enter__()
+                    if data["results"] and stage not in self._per_page:
+                        self._per_page[stage] = len(data["results"])
                     for item in data["results"]:
                         self._import_item(stage, handler, item)
                         if bar is not None:
                             bar.update(1)
                     db.session.commit()
                     next_url = data.get("next") if isinstance(data.get("next"), str) else None
+                    if next_url and not self.same_site(next_url):
+                        self.report.problem(f"the {stage} page after {url} is on another site ({next_url}); not "
+                                            f"followed, so the rest of the {stage} were not imported")
+                        next_url = None
                 self._save_state(stage, next_url, done)
                 if self.on_page is not None:
                     self.on_page(stage, url)
@@ -335,6 +425,24 @@ class Importer:
         finally:
             if bar is not None:
                 bar.__exit__(None, None, None)
+
+    def _page_cap(self, stage: str) -> int:
+        """The most pages of ``stage`` read: ``max_pages``, else what the site's ``count`` needs (at the page
+        size it really answers with) plus :data:`PAGE_SLACK`, else :data:`DEFAULT_MAX_PAGES`."""
+        if self.max_pages:
+            return self.max_pages
+        count = self._counts.get(stage)
+        if count is None:
+            return DEFAULT_MAX_PAGES
+        per_page = self._per_page.get(stage) or self.page_size
+        return min(DEFAULT_MAX_PAGES, math.ceil(max(count, 0) / per_page) + PAGE_SLACK)
+
+    def _cap_reason(self, stage: str) -> str:
+        if self.max_pages:
+            return f"--max-pages is {self.max_pages}"
+        if stage in self._counts:
+            return f"the site links to more pages than its count ({self._counts[stage]}) needs"
+        return f"the site gives no count and {DEFAULT_MAX_PAGES} pages is the most read"
 
     def _skip_page(self, url: str, stage: str, problem: str, failures: int) -> str | None:
         """Report a page that could not be read and find the one after it from ``limit``/``offset``.
@@ -359,7 +467,7 @@ class Importer:
 
     def _import_item(self, stage: str, handler: Callable[[dict], None], item) -> None:
         """One item in a savepoint: a bad item, or one the database refuses, is skipped alone."""
-        label = f"{stage[:-1]} #{item.get('id')}" if isinstance(item, dict) else f"a {stage[:-1]}"
+        label = f"{_SINGULAR[stage]} #{item.get('id')}" if isinstance(item, dict) else f"a {_SINGULAR[stage]}"
         try:
             if not isinstance(item, dict):
                 raise BadItem("not an object")
@@ -371,6 +479,10 @@ class Importer:
         except SQLAlchemyError as exc:
             self.report.problem(f"{label} skipped: the database refused it ({type(exc).__name__})")
             self.report.count(stage, "skipped")
+        except (ArithmeticError, TypeError, ValueError) as exc:
+            # A value the checks above did not foresee (the driver cannot store it): this item only.
+            self.report.problem(f"{label} skipped: it could not be stored ({type(exc).__name__}: {exc})")
+            self.report.count(stage, "skipped")
 
     # Objects ---------------------------------------------------------------------------------------------
 
@@ -380,7 +492,7 @@ class Importer:
 
     def import_category(self, item: dict) -> Category:
         """Create or update one category from its API v4 representation."""
-        category_id = _int(item, "id", required=True)
+        category_id = _int(item, "id", Category.id, required=True)
         values = {
             "title": _text(item, "title", required=True, max_length=100),
             "slug": _text(item, "slug", required=True, max_length=100),
@@ -419,7 +531,7 @@ class Importer:
 
     def import_package(self, item: dict) -> Package:
         """Create or update one package from its API v4 representation."""
-        package_id = _int(item, "id", required=True)
+        package_id = _int(item, "id", Package.id, required=True)
         category_url = _require(item, "category")
         category_id = id_from_url("categories", category_url)
         values = {
@@ -430,14 +542,19 @@ class Importer:
             "pypi_url": _text(item, "pypi_url", max_length=500),
             "documentation_url": _optional_text(item, "documentation_url", 500) or "",
             "repo_description": _text(item, "repo_description"),
-            "repo_watchers": _int(item, "repo_watchers"),
-            "repo_forks": _int(item, "repo_forks"),
+            "repo_watchers": _int(item, "repo_watchers", Package.repo_watchers),
+            "repo_forks": _int(item, "repo_forks", Package.repo_forks),
             "participants": _text_list(item, "participants"),
             "commits_over_52": _int_list(item, "commits_over_52"),
             "pypi_version": _optional_text(item, "pypi_version", 100),
             "last_commit_date": _datetime(item, "last_updated"),
             "last_fetched": _datetime(item, "last_fetched"),
         }
+        for key in ("repo_url", "pypi_url", "documentation_url"):
+            problem = url_problem(values[key]) if values[key] else None
+            if problem is not None:
+                # Left out: a new package gets no link, an existing one keeps the link it has.
+                self.report.problem(f"package #{package_id}: {key} {values.pop(key)!r} ignored: {problem}")
         created, modified = _datetime(item, "created"), _datetime(item, "modified")
         if self._slug_taken(Package, values["slug"], package_id):
             raise BadItem(f"slug {values['slug']!r} belongs to another package here")
@@ -478,15 +595,16 @@ class Importer:
         try:
             with db.session.begin_nested():
                 self.import_package(data)
-        except BadItem as exc:
-            self.report.problem(f"package #{package_id} skipped: {exc}")
+        except (SQLAlchemyError, ArithmeticError, TypeError, ValueError) as exc:  # BadItem is a ValueError
+            reason = exc if isinstance(exc, BadItem) else f"it could not be stored ({type(exc).__name__})"
+            self.report.problem(f"package #{package_id} skipped: {reason}")
             self.report.count("packages", "skipped")
             return False
         return True
 
     def import_grid(self, item: dict) -> Grid:
         """Create or update one grid from its API v4 representation, adding the packages it lists."""
-        grid_id = _int(item, "id", required=True)
+        grid_id = _int(item, "id", Grid.id, required=True)
         values = {
             "title": _text(item, "title", required=True, max_length=100),
             "slug": _text(item, "slug", required=True, max_length=100),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app, request
 
 from webapp.api.queries import DEFAULT_LIMIT, MAX_LIMIT, SEARCH_LIMIT
+from webapp.security import site_root
 
 DATETIME = {"type": "string", "format": "date-time"}
 NULLABLE_DATETIME = {"type": ["string", "null"], "format": "date-time"}
@@ -307,7 +308,7 @@ def document() -> dict:
                 "Access-Control-Allow-Origin: * and Allow: GET, HEAD, OPTIONS. " + rate
             ),
         },
-        "servers": [{"url": request.url_root.rstrip("/") or "/"}],
+        "servers": [{"url": site_root().rstrip("/") or "/"}],
         "tags": [{"name": "API v4", "description": "djangopackages.org's current API."},
                  {"name": "API v3", "description": "The older API, for existing clients."}],
         "paths": _paths(),

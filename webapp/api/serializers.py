@@ -16,6 +16,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 from flask import request, url_for
 from werkzeug.routing import BuildError
 
+from webapp.links import safe_url
+from webapp.security import site_root
 from webapp.templating import localtime
 
 # The query argument that picks a renderer; DRF carries it over into every link it builds.
@@ -66,7 +68,7 @@ class Links:
     """Absolute API v4 URLs for the current request, carrying its ``?format=`` like DRF's hyperlinks."""
 
     def __init__(self) -> None:
-        self.root = request.url_root + "api/v4/"
+        self.root = site_root() + "api/v4/"
         self.format = request.args.get(FORMAT_PARAM)
 
     def _finish(self, url: str) -> str:
@@ -100,14 +102,14 @@ def package_v4(package, grid_ids: Iterable[int], links: Links) -> dict:
         "slug": package.slug,
         "last_updated": drf_datetime(package.last_commit_date),
         "last_fetched": drf_datetime(package.last_fetched),
-        "repo_url": package.repo_url or "",
+        "repo_url": safe_url(package.repo_url),
         "pypi_version": _blank_to_none(package.pypi_version),
         "created": drf_datetime(package.created),
         "modified": drf_datetime(package.modified),
         "repo_forks": package.repo_forks or 0,
         "repo_description": package.repo_description or "",
-        "pypi_url": package.pypi_url or "",
-        "documentation_url": _blank_to_none(package.documentation_url),
+        "pypi_url": safe_url(package.pypi_url),
+        "documentation_url": _blank_to_none(safe_url(package.documentation_url)),
         "repo_watchers": package.repo_watchers or 0,
         "commits_over_52": [int(count or 0) for count in (package.commits_over_52 or [])],
         "participants": [str(login) for login in (package.participants or [])],
@@ -275,16 +277,16 @@ def package_v3(package, grid_slugs: Iterable[str]) -> dict:
         "commit_list": json.dumps(commits),
         "commits_over_52": ",".join(str(count) for count in commits),
         "created_by": v3_uri("users", creator.username) if creator is not None else None,
-        "documentation_url": package.documentation_url or "",
+        "documentation_url": safe_url(package.documentation_url),
         "grids": [v3_uri("grids", slug) for slug in grid_slugs],
         "last_fetched": jsonview_datetime(package.last_fetched),
         "last_modified_by": _login(package.last_modified_by),
         "participants": ",".join(str(login) for login in (package.participants or [])),
-        "pypi_url": package.pypi_url or "",
+        "pypi_url": safe_url(package.pypi_url),
         "pypi_version": package.pypi_version or "",
         "repo_description": package.repo_description or "",
         "repo_forks": package.repo_forks or 0,
-        "repo_url": package.repo_url or "",
+        "repo_url": safe_url(package.repo_url),
         "repo_watchers": package.repo_watchers or 0,
         "resource_uri": v3_uri("packages", package.slug),
         "usage_count": package.usage_count or 0,

@@ -9,6 +9,7 @@ from webapp.api import openapi, queries, serializers
 from webapp.api.http import error, fix_allow_header, install, render, route
 from webapp.api.serializers import Links, remove_query_param, replace_query_param
 from webapp.extensions import csrf
+from webapp.security import public_url
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v4")
 blueprint_v3 = Blueprint("api_v3", __name__, url_prefix="/api/v3")
@@ -48,7 +49,7 @@ def limit_offset(default: int = queries.DEFAULT_LIMIT) -> tuple[int, int]:
 
 def paginated(window: queries.Window, results: list) -> dict:
     """``count``/``next``/``previous``/``results`` with absolute links, as DRF's LimitOffsetPagination."""
-    url = request.url
+    url = public_url()
     next_link = previous_link = None
     if window.offset + window.limit < window.total:
         next_link = replace_query_param(replace_query_param(url, "limit", window.limit),

@@ -2,48 +2,24 @@
 
 from __future__ import annotations
 
-import re
-from urllib.parse import urlsplit
-
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from webapp.fetch.handlers.pypi import pypi_name
-from webapp.fetch.repo_urls import normalise_repo_url
-from webapp.forms import SLUG_MAX, SLUG_PATTERN, strip_text
+from webapp.fetch.repo_urls import normalise_repo_url, repo_url_problem
+from webapp.forms import SLUG_MAX, SLUG_PATTERN, reject_control_characters, strip_text
+from webapp.links import URL_MAX, url_problem
 
 # Slugs that would make a package's own pages unreachable: /packages/p/edit/ is the package page of "edit".
 RESERVED_SLUGS = {"p", "add", "edit", "new"}
-URL_MAX = 500
 TITLE_MAX = 100
 FLAG_REASON_MAX = 1000
 SOURCE_MAX = 500
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _none_to_empty(value):
     return "" if value is None else value
-
-
-def url_problem(value: str) -> str | None:
-    """Why ``value`` is not an acceptable link, or ``None``: only absolute http(s) URLs with a host."""
-    if len(value) > URL_MAX:
-        return f"At most {URL_MAX} characters."
-    if _CONTROL.search(value) or any(char.isspace() for char in value):
-        return "A web address cannot contain spaces or control characters."
-    try:
-        parts = urlsplit(value)
-        parts.port  # noqa: B018  (raises ValueError for a malformed port)
-    except ValueError:
-        return "That is not a valid web address."
-    if parts.scheme.lower() not in {"http", "https"}:
-        return "Only http:// and https:// addresses are allowed."
-    if not parts.hostname or "." not in parts.hostname or parts.username or parts.password:
-        return "Enter a full web address, such as https://example.org/."
-    if any(char in value for char in "<>\"'`"):
-        return "That is not a valid web address."
-    return None
 
 
 def validate_url(form, field) -> None:
@@ -52,12 +28,6 @@ def validate_url(form, field) -> None:
         problem = url_problem(field.data)
         if problem:
             raise ValidationError(problem)
-
-
-def validate_text(form, field) -> None:
-    """No control characters in one-line text."""
-    if field.data and _CONTROL.search(field.data):
-        raise ValidationError("Remove the control characters.")
 
 
 class AddSourceForm(FlaskForm):
@@ -69,7 +39,7 @@ class AddSourceForm(FlaskForm):
     source = StringField(
         "Repository URL or PyPI name", filters=[strip_text],
         validators=[DataRequired("Paste a repository URL or type a PyPI project name."), Length(max=SOURCE_MAX),
-                    validate_text],
+                    reject_control_characters],
         description="For example https://github.com/jazzband/django-invitations or django-invitations.",
         render_kw={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "none",
                    "placeholder": "https://github.com/owner/name or a PyPI name", "maxlength": SOURCE_MAX},
@@ -82,7 +52,7 @@ class PackageForm(FlaskForm):
 
     title = StringField(
         "Title", filters=[strip_text],
-        validators=[DataRequired("Give the package a title."), Length(max=TITLE_MAX), validate_text],
+        validators=[DataRequired("Give the package a title."), Length(max=TITLE_MAX), reject_control_characters],
         render_kw={"maxlength": TITLE_MAX},
     )
     slug = StringField(
@@ -117,6 +87,12 @@ class PackageForm(FlaskForm):
             raise ValidationError("Use lowercase letters, digits and single hyphens only (like my-package).")
         if field.data in RESERVED_SLUGS:
             raise ValidationError(f"“{field.data}” is reserved; choose another slug.")
+
+    def validate_repo_url(self, field) -> None:
+        if field.data and not field.errors:
+            problem = repo_url_problem(field.data)
+            if problem:
+                raise ValidationError(problem)
 
     def validate_pypi_url(self, field) -> None:
         if field.data and not field.errors and pypi_name(field.data) is None:
@@ -171,7 +147,8 @@ class FlagForm(FlaskForm):
     reason = TextAreaField(
         "Why should this package be removed?", filters=[strip_text],
         validators=[DataRequired("Say why, so staff can judge."),
-                    Length(max=FLAG_REASON_MAX, message=f"At most {FLAG_REASON_MAX} characters.")],
+                    Length(max=FLAG_REASON_MAX, message=f"At most {FLAG_REASON_MAX} characters."),
+                    reject_control_characters],
         description="Spam, not a reusable package, a duplicate, malware… Staff read every report.",
         render_kw={"maxlength": FLAG_REASON_MAX, "rows": 3},
     )

@@ -12,6 +12,7 @@ from webapp.catalog.models import Category, Package, Usage, Version
 from webapp.extensions import db
 from webapp.grids.models import Grid, GridPackage
 from webapp.pagination import Page, paginate
+from webapp.sql_like import contains
 
 # The sort keys the package lists accept: label and ORDER BY.
 PACKAGE_SORTS = {
@@ -33,11 +34,11 @@ def visible_packages():
 
 def text_filter(query: str):
     """A case-insensitive match on title, slug or description."""
-    pattern = f"%{query.strip().lower()}%"
+    text = query.strip().lower()
     return or_(
-        func.lower(Package.title).like(pattern),
-        func.lower(Package.slug).like(pattern),
-        func.lower(Package.repo_description).like(pattern),
+        contains(func.lower(Package.title), text),
+        contains(func.lower(Package.slug), text),
+        contains(func.lower(Package.repo_description), text),
     )
 
 

@@ -11,7 +11,7 @@ import threading
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy import case, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from webapp.accounts.permissions import can_delete_package, is_staff
@@ -210,28 +210,26 @@ def fetch_new_package(package_id: int) -> str:
 # -- editing ---------------------------------------------------------------------------------------------------
 
 
-def package_for_update(package_id: int) -> Package | None:
-    """The package, locked for this transaction (PostgreSQL) so two saves cannot interleave."""
-    return db.session.scalar(select(Package).where(Package.id == package_id).with_for_update()
-                             .execution_options(populate_existing=True))
-
-
 def update_package(package: Package, user, values: dict, submitted_revision) -> list:
     """Save an edit made from the form loaded at ``submitted_revision``. Commits.
 
-    Raises :class:`webapp.history.services.StaleEdit` when someone saved in between (nothing is
-    written), :class:`CatalogError` for a slug or repository another package has.
+    Raises :class:`webapp.history.services.StaleEdit` when someone saved in between, including at the same
+    moment (nothing is written), :class:`CatalogError` for a slug or repository another package has.
     """
     history.check_revision(package, submitted_revision)
     _check_unique(values, exclude_id=package.id)
-    changes = history.apply_changes(package, user, {key: values[key] for key in EDITABLE_FIELDS})
-    if "documentation_url" in {change.field for change in changes}:
-        package.documentation_url_from_pypi = False  # a person's entry is never replaced by the fetch
+    package_id = package.id
     try:
+        changes = history.apply_changes(package, user, {key: values[key] for key in EDITABLE_FIELDS},
+                                        revision=submitted_revision)
+        if "documentation_url" in {change.field for change in changes}:
+            package.documentation_url_from_pypi = False  # a person's entry is never replaced by the fetch
         db.session.commit()
     except IntegrityError:
+        # The slug was free when checked and taken before the save (history flushes, so this may come early).
         db.session.rollback()
-        raise CatalogError("Another package already uses this slug.", "slug") from None
+        raise CatalogError("Another package already uses this slug.", "slug",
+                           existing=find_duplicate(slug=values["slug"], exclude_id=package_id)) from None
     return changes
 
 
@@ -250,15 +248,22 @@ def may_delete(user, package: Package) -> bool:
 def delete_package(package: Package, user) -> None:
     """Delete ``package`` with its releases, uses and flags; its grids lose the column. Commits.
 
-    The history keeps a "delete" entry (on the person's profile; grids list their lost column).
+    The history keeps a "delete" entry (on the person's profile; grids list their lost column). Raises
+    :class:`CatalogError` when someone deleted it a moment ago (their deletion is the one recorded).
     """
+    if not history.lock_row(Package, package.id):
+        db.session.rollback()
+        raise CatalogError("This package was deleted a moment ago.")
     members = list(db.session.scalars(select(GridPackage).where(GridPackage.package_id == package.id)))
     grids = {grid.id: grid for grid in db.session.scalars(
         select(Grid).where(Grid.id.in_([member.grid_id for member in members])))} if members else {}
+    if grids:
+        # Counted down in SQL: a package added to the grid at the same moment is not lost from the count.
+        db.session.execute(update(Grid).where(Grid.id.in_(list(grids))).values(
+            package_count=case((Grid.package_count > 0, Grid.package_count - 1), else_=0), modified=utcnow())
+            .execution_options(synchronize_session=False))
     for member in members:
         grid = grids[member.grid_id]
-        grid.package_count = max(0, (grid.package_count or 0) - 1)
-        grid.modified = utcnow()
         history.record(member, user, action="delete",
                        summary=f"{package.title} was deleted, so it left {grid.title}")
     history.record(package, user, action="delete", summary=f"Deleted {package.title} ({package.slug})")

@@ -11,21 +11,19 @@ from sqlalchemy import select
 
 from webapp.accounts.permissions import can_edit_grid, can_edit_package, login_required, safe_next
 from webapp.catalog import queries, services
-from webapp.catalog.forms import AddPackageForm, AddSourceForm, EditPackageForm, FlagForm, url_problem
+from webapp.catalog.forms import AddPackageForm, AddSourceForm, EditPackageForm, FlagForm
 from webapp.catalog.models import Package
 from webapp.catalog.scoring import FORMULA as SCORE_FORMULA
 from webapp.catalog.scoring import package_score_breakdown
+from webapp.db_types import id_from_text
 from webapp.extensions import db
 from webapp.history.services import StaleEdit
 from webapp.pagination import parse_page
+from webapp.security import site_origin
+from webapp.throttle import throttle_fetch_now
+from webapp.text import xml_safe
 
 blueprint = Blueprint("catalog", __name__)
-
-
-@blueprint.app_template_filter("is_web_url")
-def is_web_url(value: str | None) -> bool:
-    """True for an http(s) address: stored links are shown only when they cannot run script."""
-    return bool(value) and url_problem(value) is None
 
 
 @blueprint.after_app_request
@@ -96,7 +94,8 @@ def package_detail(slug: str):
 
 def _feed_response(template: str, mimetype: str):
     packages = queries.latest_packages()
-    body = render_template(template, packages=packages, site_url=request.url_root.rstrip("/"))
+    # Stored text is cleaned on write, but one bad row written another way must not break the feed for all.
+    body = xml_safe(render_template(template, packages=packages, site_url=site_origin()))
     response = make_response(body)
     response.mimetype = mimetype
     response.cache_control.public = True
@@ -117,8 +116,8 @@ def feed_latest_atom():
 @blueprint.get("/sitemap.xml")
 def sitemap():
     packages, grids, categories = queries.sitemap_entries()
-    body = render_template("catalog/sitemap.xml", packages=packages, grids=grids, categories=categories,
-                           site_url=request.url_root.rstrip("/"))
+    body = xml_safe(render_template("catalog/sitemap.xml", packages=packages, grids=grids, categories=categories,
+                                    site_url=site_origin()))
     response = make_response(body)
     response.mimetype = "application/xml"
     return response
@@ -223,14 +222,15 @@ def _edit_page(form: EditPackageForm, package: Package, status: int = 200, **con
 @login_required
 def package_edit(slug: str):
     package = db.session.scalar(select(Package).where(Package.slug == slug))
-    if package is None and request.method == "POST" and request.form.get("package_id", "").isdigit():
+    renamed_id = id_from_text(request.form.get("package_id")) if request.method == "POST" else None
+    if package is None and renamed_id is not None:
         # Renamed while this person edited: keep their work (the revision check reports the conflict).
-        package = db.session.get(Package, int(request.form["package_id"]))
+        package = db.session.get(Package, renamed_id)
     if package is None:
         abort(404, f"There is no package “{slug}”.")
     if not can_edit_package(current_user, package):
         abort(403, "Only staff can edit a package the moderators removed.")
-    if request.method == "GET":
+    if request.method != "POST":  # GET and HEAD only show the page: state changes on POST
         form = EditPackageForm(formdata=None, data={
             "title": package.title, "slug": package.slug, "category": package.category_id,
             "repo_url": package.repo_url, "pypi_url": package.pypi_url,
@@ -243,12 +243,14 @@ def package_edit(slug: str):
     form.current_slug = package.slug
     if not form.validate():
         return _edit_page(form, package, 422)
-    package = services.package_for_update(package.id)
+    package_id = package.id
     try:
         changes = services.update_package(package, current_user, form.values(), form.revision.data)
     except StaleEdit:
         db.session.rollback()
-        current = db.session.get(Package, package.id)
+        current = db.session.get(Package, package_id)
+        if current is None:
+            abort(404, "This package was deleted while you edited it.")
         mine = form.values()
         theirs = {key: getattr(current, key) for key in services.EDITABLE_FIELDS}
         form.revision.data = current.revision
@@ -271,6 +273,7 @@ FETCH_MESSAGES = {
 
 
 @blueprint.post("/packages/<slug>/fetch/")
+@throttle_fetch_now
 @login_required
 def package_fetch(slug: str):
     package = _package_or_404(slug)
@@ -294,10 +297,13 @@ def package_delete(slug: str):
     if not services.may_delete(current_user, package):
         abort(403, "Only staff, or the person who added it within a day while nobody else uses it or put it in "
                    "a grid, can delete this package.")
-    if request.method == "GET":
+    if request.method != "POST":  # GET and HEAD only show the page: state changes on POST
         return render_template("catalog/package_delete.html", package=package)
     title = package.title
-    services.delete_package(package, current_user)
+    try:
+        services.delete_package(package, current_user)
+    except services.CatalogError as error:  # deleted by someone else at the same moment
+        abort(409, error.message)
     flash(f"Deleted {title}.", "success")
     return redirect(url_for("catalog.package_list"))
 
@@ -337,7 +343,7 @@ def _flag_response(package: Package, form: FlagForm, status: int, message: str |
 def flag(slug: str):
     package = _package_or_404(slug)
     form = FlagForm()
-    if request.method == "GET":
+    if request.method != "POST":  # GET and HEAD only show the page: state changes on POST
         return render_template("catalog/package_flag.html", package=package, flag_form=form)
     if not form.validate():
         return _flag_response(package, form, 422)

@@ -27,12 +27,16 @@ class Fetcher:
     """HTTP clients (one session per host) and handlers, configured from the app's settings.
 
     ``sleep``, ``clock`` and ``now`` are injectable so tests can observe pauses without waiting.
+    ``hard_until`` (a ``time.monotonic()`` value) is when every fetch made with it must be over, quota
+    pauses included: set for fetches inside a web request.
     """
 
     def __init__(self, config: Mapping, *, workers: int = 1, sleep: Callable[[float], None] = time.sleep,
                  clock: Callable[[], float] = time.time, now: Callable[[], datetime] | None = None,
-                 max_quota_wait: float | None = None):
+                 max_quota_wait: float | None = None, hard_until: float | None = None):
         self.now = now or utcnow
+        self.package_deadline = float(config.get("FETCH_PACKAGE_DEADLINE", 180))
+        self.hard_until = hard_until
         site = config.get("SITE_URL") or "https://github.com/package-grids"
         common = {
             "timeout": float(config.get("FETCH_TIMEOUT", 10)),
@@ -41,6 +45,8 @@ class Fetcher:
             "max_wait": float(max_quota_wait if max_quota_wait is not None
                               else config.get("FETCH_MAX_QUOTA_WAIT", 3900)),
             "pool_size": workers,
+            "deadline": float(config.get("FETCH_DEADLINE", 30)),
+            "max_bytes": int(config.get("FETCH_MAX_BYTES", 20 * 1024 * 1024)),
             "sleep": sleep,
             "clock": clock,
         }

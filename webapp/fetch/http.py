@@ -8,7 +8,11 @@ Every remote host gets one :class:`HostClient`, shared by all the threads of a r
   and ``Retry-After`` from every response and pauses every thread while the quota is spent,
   instead of failing, and never asks a rate-limit endpoint;
 - retries timeouts, connection errors, 5xx and malformed bodies with exponential backoff, then
-  raises :class:`FetchError`, which the service records on the package.
+  raises :class:`FetchError`, which the service records on the package;
+- bounds every request (a total deadline, a body size cap: :mod:`webapp.fetch.transport`) and every
+  package (:func:`package_deadline`: all its requests, retries and backoff together);
+- sends requests, and so the host's token, only under its API base: links (``Link: next``, Bitbucket's
+  ``next``) and redirects that lead elsewhere are refused.
 """
 
 from __future__ import annotations
@@ -18,13 +22,23 @@ import logging
 import os
 import threading
 import time
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 from urllib.parse import urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
+
+from webapp.fetch.transport import (
+    DeadlineExceeded,
+    RedirectRefused,
+    TooLarge,
+    bounded_get,
+    has_dot_segments,
+    mount_bounded_adapter,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +54,49 @@ class FetchError(Exception):
 
 class NotFound(FetchError):
     """The remote resource does not exist (404 or 410)."""
+
+
+class Deadline:
+    """The time one package's fetch (or a web request's fetches) may still take.
+
+    ``soft`` seconds count only time spent talking to hosts: a pause for a spent quota (allowed up to the
+    client's ``max_wait``) moves it on. ``hard_until`` (a ``time.monotonic()`` value) never moves: a web
+    request must answer before its worker is killed, so there a quota pause longer than what is left is
+    not waited for.
+    """
+
+    def __init__(self, soft: float | None, hard_until: float | None = None) -> None:
+        self.seconds = soft
+        self.soft_until = time.monotonic() + soft if soft is not None else None
+        self.hard_until = hard_until
+        self._lock = threading.Lock()
+
+    def remaining(self) -> float | None:
+        """Seconds left (``None`` when unbounded)."""
+        ends = [end for end in (self.soft_until, self.hard_until) if end is not None]
+        return min(ends) - time.monotonic() if ends else None
+
+    def hard_remaining(self) -> float | None:
+        return self.hard_until - time.monotonic() if self.hard_until is not None else None
+
+    def paused(self, seconds: float) -> None:
+        with self._lock:
+            if self.soft_until is not None:
+                self.soft_until += seconds
+
+
+_deadline: ContextVar[Deadline | None] = ContextVar("fetch_deadline", default=None)
+
+
+@contextmanager
+def package_deadline(seconds: float | None, hard_until: float | None = None) -> Iterator[Deadline]:
+    """Every :meth:`HostClient.get` in this block (this thread) shares one :class:`Deadline`."""
+    deadline = Deadline(seconds, hard_until)
+    token = _deadline.set(deadline)
+    try:
+        yield deadline
+    finally:
+        _deadline.reset(token)
 
 
 class QuotaExhausted(Exception):
@@ -167,6 +224,11 @@ class HostStats:
     paused: float = 0.0  # wall-clock seconds this run waited for the quota to come back
 
 
+def _port(parts) -> int | None:
+    """The port of a split URL, its scheme's default when absent."""
+    return parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower())
+
+
 def _int(value: str | None) -> int | None:
     try:
         return int(float(value)) if value not in (None, "") else None
@@ -212,10 +274,16 @@ class HostClient:
 
     def __init__(self, name: str, base_url: str, *, headers: Mapping[str, str] | None = None, timeout: float = 10.0,
                  retries: int = 2, backoff: float = 1.0, max_wait: float = 3900.0, pool_size: int = 4,
-                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.time):
+                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.time,
+                 deadline: float = 30.0, max_bytes: int = 20 * 1024 * 1024):
         self.name = name
         self.base_url = base_url.rstrip("/")
+        base = urlsplit(self.base_url)
+        self._origin = (base.scheme.lower(), (base.hostname or "").lower(), _port(base))
+        self._base_path = base.path.rstrip("/")
         self.timeout = timeout
+        self.deadline = deadline
+        self.max_bytes = max_bytes
         self.retries = retries
         self.backoff = backoff
         self.max_wait = max_wait
@@ -225,9 +293,7 @@ class HostClient:
         self.stats = HostStats()
         self._stats_lock = threading.Lock()
         self.session = requests.Session()
-        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=max(pool_size, 1), max_retries=0)
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
+        mount_bounded_adapter(self.session, pool_size=pool_size)
         self.session.headers.update(headers or {})
         # Proxy and CA settings come from the environment once, not on every request (requests rereads
         # the whole environment per request otherwise, a measurable cost at thousands of requests).
@@ -238,6 +304,18 @@ class HostClient:
     def url(self, path_or_url: str) -> str:
         return path_or_url if "://" in path_or_url else self.base_url + path_or_url
 
+    def within_base(self, url: str) -> bool:
+        """Whether ``url`` is under this host's API base (same scheme, host and port, under its path, no dot
+        segments): the only URLs this client sends its headers, and so its token, to."""
+        try:
+            parts = urlsplit(url)
+            origin = (parts.scheme.lower(), (parts.hostname or "").lower(), _port(parts))
+        except ValueError:
+            return False
+        if origin != self._origin or parts.username or parts.password or has_dot_segments(parts.path):
+            return False
+        return parts.path == self._base_path or parts.path.startswith(self._base_path + "/")
+
     def close(self) -> None:
         self.session.close()
 
@@ -247,17 +325,21 @@ class HostClient:
                 setattr(self.stats, name, getattr(self.stats, name) + value)
 
     def _wait_for_quota(self) -> None:
+        deadline = _deadline.get()
         while True:
             wait = self.quota.wait_time(self.clock())
             if wait <= 0:
                 return
-            if wait > self.max_wait:
+            hard = deadline.hard_remaining() if deadline else None
+            if wait > self.max_wait or (hard is not None and wait > hard):
                 raise QuotaExhausted(self.name, self.clock() + wait)
             new_pause = self.quota.note_pause(self.clock(), wait)
             if new_pause > 0.5:
                 logger.info("%s API quota spent: pausing %.0f s", self.name, wait)
             self._count(paused=new_pause)
             self.sleep(wait)
+            if deadline:
+                deadline.paused(wait)
 
     def get(self, path_or_url: str, *, cache: ConditionalCache | None = None,
             store: Callable[[Any], str] | None = None, expect: Iterable[int] = (200,),
@@ -273,20 +355,37 @@ class HostClient:
         url = self.url(path_or_url)
         expect = set(expect)
         shown = urlsplit(url).path
+        if not self.within_base(url):
+            parts = urlsplit(url)
+            raise FetchError(f"refused to follow {parts.scheme}://{parts.netloc}{parts.path}: it is not under "
+                             f"the {self.name} API address")
+        package = _deadline.get()
         attempts = 0
         rate_rounds = 0
         while True:
             self._wait_for_quota()
+            limit = self.deadline
+            left = package.remaining() if package else None
+            if left is not None:
+                if left <= 0:
+                    raise FetchError(f"gave up on {shown}: the package's fetch took longer than "
+                                     f"{package.seconds or 0:g} s")
+                limit = min(limit, left)
             headers = cache.request_headers(url) if cache else {}
             problem = ""
             try:
-                response = self.session.get(url, headers=headers, timeout=self.timeout)
-            except requests.Timeout:
-                problem = "timed out"
+                response, sent = bounded_get(self.session, url, headers=headers, timeout=self.timeout,
+                                             deadline=limit, max_bytes=self.max_bytes, allow=self.within_base)
+            except TooLarge as error:
+                raise FetchError(f"{error} for {shown}") from None
+            except RedirectRefused as error:
+                raise FetchError(f"{error} for {shown}") from None
+            except (requests.Timeout, DeadlineExceeded) as error:
+                problem = "timed out" if isinstance(error, requests.Timeout) else str(error)
             except requests.RequestException as error:
                 problem = f"connection failed ({type(error).__name__})"
             else:
-                self._count(requests=1 + len(response.history), not_modified=int(response.status_code == 304))
+                self._count(requests=sent, not_modified=int(response.status_code == 304))
                 self.quota.update(response.headers)
                 until = rate_limited_until(response, self.clock())
                 if until is not None:
@@ -302,8 +401,12 @@ class HostClient:
             attempts += 1
             if attempts > self.retries:
                 raise FetchError(f"{problem} for {shown} ({attempts} attempts)")
+            pause = self.backoff * 2 ** (attempts - 1)
+            left = package.remaining() if package else None
+            if left is not None and pause >= left:
+                raise FetchError(f"{problem} for {shown} ({attempts} attempts; no time left for another)")
             self._count(retried=1)
-            self.sleep(self.backoff * 2 ** (attempts - 1))
+            self.sleep(pause)
 
     def _interpret(self, response: requests.Response, url: str, shown: str, cache: ConditionalCache | None,
                    store, expect: set[int], shape, require: tuple[str, ...]) -> tuple[Reply | None, str]:

@@ -1,12 +1,15 @@
 """Parse and normalise repository URLs: one canonical form per repository, whatever people paste.
 
-Owner and name keep their case (hosts treat them case-insensitively, so compare with ``lower()``)."""
+Owner and name keep their case (hosts treat them case-insensitively, so compare with ``lower()``).
+Their segments are plain names (letters, digits, ``.``, ``_``, ``-``; ``~`` and ``+`` on other hosts): ``.``,
+``..``, percent-encoded characters and other punctuation are refused, since the fetch service builds API
+paths from them."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 # Hosts whose API the fetch service speaks, by canonical host name.
 KNOWN_HOSTS = {
@@ -16,6 +19,9 @@ KNOWN_HOSTS = {
     "codeberg.org": "codeberg",
 }
 
+# One owner, group or name segment; a repository host's API path is built from these.
+_SEGMENT = re.compile(r"^[A-Za-z0-9._-]+$")
+_OTHER_HOST_SEGMENT = re.compile(r"^[A-Za-z0-9._~+-]+$")
 _SCP_LIKE = re.compile(r"^(?:[\w.-]+@)?(?P<host>[\w.-]+\.[a-z]{2,}):(?P<path>[^/].*)$", re.IGNORECASE)
 # Path segments after which a URL points inside a repository rather than at it.
 _DEEP_MARKERS = {"tree", "blob", "-", "src", "issues", "pulls", "pull", "merge_requests", "wiki", "commits",
@@ -70,6 +76,8 @@ def parse_repo_url(raw: str | None) -> RepoRef | None:
     if "." not in host:
         return None
     segments = [segment for segment in path.split("/") if segment]
+    if any(unquote(segment) in (".", "..") for segment in segments):
+        return None
     for index, segment in enumerate(segments):
         if segment in _DEEP_MARKERS and index >= 2:
             segments = segments[:index]
@@ -85,7 +93,32 @@ def parse_repo_url(raw: str | None) -> RepoRef | None:
     owner = "/".join(segments[:-1])
     if not name or not owner:
         return None
+    allowed = _SEGMENT if kind else _OTHER_HOST_SEGMENT
+    if not all(allowed.match(part) and part not in (".", "..") for part in [*segments[:-1], name]):
+        return None
     return RepoRef(host=host, owner=owner, name=name, kind=kind)
+
+
+def repo_url_problem(raw: str | None) -> str | None:
+    """Why ``raw`` cannot be stored as a repository address, or ``None``.
+
+    A URL on a host the fetch service speaks to must name a repository there; on any host, the path must
+    not climb out of it (``..``, ``%2e%2e``) or hide characters (``%2F``, ``?`` or ``#`` in a name).
+    """
+    text = (raw or "").strip()
+    if not text or parse_repo_url(text) is not None:
+        return None
+    try:
+        parts = urlsplit(text if "://" in text else "https://" + text)
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return "That is not a valid repository address."
+    host = host[4:] if host.startswith("www.") else host
+    if "%" in parts.path or any(unquote(segment) in (".", "..") for segment in parts.path.split("/")):
+        return "A repository address cannot contain “.” or “..” segments or percent-encoded characters."
+    if host in KNOWN_HOSTS:
+        return f"That is not a repository on {host}: give its address, like https://{host}/owner/name."
+    return None
 
 
 def normalise_repo_url(raw: str | None) -> str:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -28,11 +28,21 @@ from webapp.catalog.scoring import package_score_breakdown
 from webapp.fetch.fetcher import Fetcher
 from webapp.fetch.handlers.base import UNCHANGED, RepoData
 from webapp.fetch.handlers.pypi import PypiData, pypi_name
-from webapp.fetch.http import CacheEntry, ConditionalCache, FetchError, NotFound, QuotaExhausted, RunStats
+from webapp.fetch.http import (
+    CacheEntry,
+    ConditionalCache,
+    FetchError,
+    NotFound,
+    QuotaExhausted,
+    RunStats,
+    package_deadline,
+)
 from webapp.fetch.models import HttpCacheEntry
 from webapp.fetch.repo_urls import parse_repo_url
 from webapp.history.models import Change
 from webapp.history.services import as_text
+from webapp.links import url_problem
+from webapp.text import clean_value
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +50,8 @@ logger = logging.getLogger(__name__)
 _sqlite_write_lock = threading.Lock()
 
 UPDATED, UNCHANGED_STATUS, FAILED, QUOTA, NOTHING = "updated", "unchanged", "failed", "quota", "nothing to fetch"
+# A fetch a web request had no time left for (FETCH_REQUEST_DEADLINE): left to the scheduled refresh.
+DEFERRED = "deferred"
 MISSING_PACKAGE = "no such package"
 MAX_ERROR_LENGTH = 2000
 WRITE_BATCH = 100  # packages per transaction at most when a run writes for many threads
@@ -205,12 +217,14 @@ def _fetch_remote(package_id: int, fetcher: Fetcher, engine: Engine) -> _Fetched
     pypi_prefix = fetcher.clients["pypi"].base_url + "/"
     try:
         repo = pypi = None
-        if handler:
-            repo = _run(handler.label, snapshot, REPO_ADDRESS, snapshot.repo_url,
-                        lambda url: not url.startswith(pypi_prefix), lambda cache: handler.fetch(ref, cache, now))
-        if name:
-            pypi = _run("PyPI", snapshot, PYPI_ADDRESS, snapshot.pypi_url, lambda url: url.startswith(pypi_prefix),
-                        lambda cache: fetcher.pypi.fetch(name, cache))
+        # One deadline for all of the package's requests: a slow host cannot hold a worker (or a web request).
+        with package_deadline(fetcher.package_deadline, fetcher.hard_until):
+            if handler:
+                repo = _run(handler.label, snapshot, REPO_ADDRESS, snapshot.repo_url,
+                            lambda url: not url.startswith(pypi_prefix), lambda cache: handler.fetch(ref, cache, now))
+            if name:
+                pypi = _run("PyPI", snapshot, PYPI_ADDRESS, snapshot.pypi_url, lambda url: url.startswith(pypi_prefix),
+                            lambda cache: fetcher.pypi.fetch(name, cache))
     except QuotaExhausted as error:
         logger.info("%s: %s", snapshot.slug, error)
         return FetchOutcome(package_id, snapshot.slug, status=QUOTA, resume_at=error.resume_at)
@@ -233,7 +247,10 @@ def enqueue_or_run_fetch(package_id: int) -> str:
 
     Returns ``"queued"`` or the in-process outcome's status. For callers such as the add-package form
     and the GitHub webhook; call it after committing the package. If Redis cannot be reached the
-    fetch runs in-process rather than being lost.
+    fetch runs in-process rather than being lost. Inside a web request, all the fetches it runs end
+    within ``FETCH_REQUEST_DEADLINE`` seconds (the worker would be killed otherwise): a quota pause
+    that does not fit is not waited for (``"quota"``), and a package there is no time left for at all
+    is ``"deferred"``.
     """
     if current_app.config.get("REDIS_URL"):
         from redis.exceptions import RedisError
@@ -245,11 +262,21 @@ def enqueue_or_run_fetch(package_id: int) -> str:
             return "queued"
         except RedisError:
             logger.exception("could not queue the fetch of package %s; fetching in-process", package_id)
+    hard_until = None
+    if has_request_context():
+        if "fetch_deadline" not in g:
+            g.fetch_deadline = time.monotonic() + float(current_app.config.get("FETCH_REQUEST_DEADLINE", 20))
+        hard_until = g.fetch_deadline
+        if hard_until - time.monotonic() < 1:
+            return DEFERRED
+    fetcher = Fetcher(current_app.config, hard_until=hard_until)
     try:
-        return fetch_package(package_id).status
+        return fetch_package(package_id, fetcher=fetcher).status
     except Exception:  # the caller's own action (adding a package, a webhook call) must not fail for it
         logger.exception("fetch of package %s failed", package_id)
         return FAILED
+    finally:
+        fetcher.close()
 
 
 def _read_snapshot(session: Session, package_id: int) -> _Snapshot | None:
@@ -289,6 +316,8 @@ def _run(label: str, snapshot: _Snapshot, address_key: str, address: str, belong
 
 def _set(obj: Any, attribute: str, value: Any, changed: list[str], name: str | None = None) -> None:
     """Assign only real changes, and note them."""
+    # Compared as it will be stored (text is cleaned on write), or a dirty description "changes" every run.
+    value = clean_value(value)
     if value is UNCHANGED or getattr(obj, attribute) == value:
         return
     setattr(obj, attribute, value)
@@ -404,14 +433,18 @@ def _follow_rename(session: Session, package: Package, html_url: str | None, cha
     old, new = parse_repo_url(package.repo_url), parse_repo_url(html_url)
     if not old or not new or new.kind != old.kind or new.full_name.lower() == old.full_name.lower():
         return
+    if url_problem(new.url) is not None:
+        logger.warning("%s: ignoring an unusable new repository address %r", package.slug, html_url)
+        return
     session.add(Change(
         object_type="package", object_id=package.id, package_id=package.id, user_id=None, action="update",
         field="repo_url", old_value=as_text(package.repo_url), new_value=new.url,
         summary="The repository moved: its host now answers at this address.",
     ))
     package.repo_url = new.url
-    # An edit form opened before the move must not put the old address back.
-    package.revision = (package.revision or 0) + 1
+    # An edit form opened before the move must not put the old address back. Incremented in SQL: a person's
+    # save committed since this fetch read the package must not be matched by the revision we write.
+    package.revision = Package.revision + 1
     changed.append("repo_url")
 
 

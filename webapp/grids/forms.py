@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
+from webapp.db_types import INTEGER_MAX
 from webapp.forms import SLUG_MAX, SLUG_PATTERN, SLUG_REGEX, reject_control_characters, strip_text
 
 TITLE_MAX = 100
@@ -90,7 +91,8 @@ class CellForm(FlaskForm):
 
 
 class AddPackageForm(FlaskForm):
-    package_id = IntegerField("Package", validators=[DataRequired("Choose a package.")])
+    package_id = IntegerField("Package", validators=[
+        DataRequired("Choose a package."), NumberRange(1, INTEGER_MAX, "That package does not exist.")])
     q = HiddenField()
 
 

@@ -12,6 +12,7 @@ from webapp.catalog.models import Package, Usage, Version
 from webapp.extensions import db
 from webapp.grids.models import Element, Feature, Grid, GridPackage
 from webapp.pagination import Page, paginate
+from webapp.sql_like import contains, starts_with
 
 GRID_SORTS = {
     "popular": ("Most packages", lambda: [Grid.package_count.desc(), Grid.title]),
@@ -29,9 +30,9 @@ def grid_page(*, query: str = "", sort: str = DEFAULT_GRID_SORT, page: int = 1, 
     """One page of grids, filtered and sorted: two queries."""
     statement = select(Grid).order_by(*GRID_SORTS.get(sort, GRID_SORTS[DEFAULT_GRID_SORT])[1]())
     if query.strip():
-        pattern = f"%{query.strip().lower()}%"
-        statement = statement.where(or_(func.lower(Grid.title).like(pattern),
-                                        func.lower(Grid.description).like(pattern)))
+        text = query.strip().lower()
+        statement = statement.where(or_(contains(func.lower(Grid.title), text),
+                                        contains(func.lower(Grid.description), text)))
     return paginate(statement, page, per_page)
 
 
@@ -218,17 +219,17 @@ def package_choices(grid: Grid, query: str, limit: int = 20) -> tuple[list[Packa
     text = query.strip().lower()
     if not text:
         return [], 0
-    like = f"%{text}%"
     slug = "-".join(text.replace("_", "-").split())
     in_grid = select(GridPackage.package_id).where(GridPackage.grid_id == grid.id)
-    condition = or_(func.lower(Package.title).like(like), Package.slug.like(f"%{slug}%"),
-                    func.lower(Package.repo_description).like(like), func.lower(Package.repo_url).like(like))
+    condition = or_(contains(func.lower(Package.title), text), contains(Package.slug, slug),
+                    contains(func.lower(Package.repo_description), text),
+                    contains(func.lower(Package.repo_url), text))
     base = select(Package).where(Package.removed_at.is_(None), Package.id.not_in(in_grid), condition)
     total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
     rank = case(
         (or_(func.lower(Package.title) == text, Package.slug == slug), 0),
-        (or_(func.lower(Package.title).like(f"{text}%"), Package.slug.like(f"{slug}%")), 1),
-        (func.lower(Package.title).like(like), 2),
+        (or_(starts_with(func.lower(Package.title), text), starts_with(Package.slug, slug)), 1),
+        (contains(func.lower(Package.title), text), 2),
         else_=3,
     )
     packages = list(db.session.scalars(

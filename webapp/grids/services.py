@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from webapp.catalog.models import Package
@@ -17,7 +17,7 @@ from webapp.db_types import utcnow
 from webapp.extensions import db
 from webapp.grids.models import Element, Feature, Grid, GridPackage
 from webapp.history.models import Change
-from webapp.history.services import StaleEdit, apply_changes, check_revision, record
+from webapp.history.services import StaleEdit, apply_changes, lock_row, record
 
 
 class GridWriteError(ValueError):
@@ -29,22 +29,17 @@ class GridWriteError(ValueError):
         self.message = message
 
 
-def _claim_revision(obj: Any, submitted: int | None) -> None:
-    """Refuse a stale save, and make a concurrent save of the same revision wait and then fail.
+GRID_GONE = "This grid was deleted a moment ago."
 
-    ``check_revision`` compares with what this session read; the conditional UPDATE re-reads the row under
-    a write lock, so two people saving revision 3 at the same moment cannot both win.
+
+def _lock_grid(grid: Grid) -> None:
+    """Take the grid's row before changing its packages, so the package count is recounted one after the other.
+
+    Raises :class:`GridWriteError` when the grid was deleted meanwhile.
     """
-    check_revision(obj, submitted)
-    model = type(obj)
-    result = db.session.execute(
-        update(model).where(model.id == obj.id, model.revision == submitted).values(revision=submitted)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
+    if not lock_row(Grid, grid.id):
         db.session.rollback()
-        fresh = db.session.get(model, obj.id)
-        raise StaleEdit(fresh if fresh is not None else obj, submitted if submitted is not None else -1)
+        raise GridWriteError("", GRID_GONE)
 
 
 def _touch(grid: Grid) -> None:
@@ -104,14 +99,14 @@ def create_grid(user: Any, *, title: str, slug: str, description: str = "") -> G
 
 def update_grid(grid: Grid, user: Any, *, revision: int | None, title: str, description: str) -> list:
     """Save the grid's title and description; raises ``StaleEdit`` if the grid changed since ``revision``."""
-    _claim_revision(grid, revision)
-    changes = apply_changes(grid, user, {"title": title, "description": description}, summary="Edited the grid")
+    changes = apply_changes(grid, user, {"title": title, "description": description}, summary="Edited the grid",
+                            revision=revision)
     db.session.commit()
     return changes
 
 
 def set_locked(grid: Grid, user: Any, locked: bool) -> list:
-    """Lock (staff-only editing) or unlock a grid."""
+    """Lock (staff-only editing) or unlock a grid; raises ``StaleEdit`` if the grid changed since it was loaded."""
     changes = apply_changes(grid, user, {"is_locked": locked},
                             summary="Locked the grid" if locked else "Unlocked the grid")
     db.session.commit()
@@ -119,7 +114,11 @@ def set_locked(grid: Grid, user: Any, locked: bool) -> list:
 
 
 def delete_grid(grid: Grid, user: Any) -> None:
-    """Delete a grid with its features and cells; the history keeps a record of it."""
+    """Delete a grid with its features and cells; the history keeps a record of it.
+
+    Raises :class:`GridWriteError` when someone deleted it a moment ago (their deletion is the one recorded).
+    """
+    _lock_grid(grid)
     record(grid, user, action="delete", field="title", old=grid.title,
            summary=f"Deleted grid “{grid.title}” ({grid.slug})")
     grid_id = grid.id
@@ -142,9 +141,11 @@ def add_package(grid: Grid, package: Package, user: Any) -> GridPackage:
     """Put ``package`` in ``grid``; raises :class:`GridWriteError` if it is already there or was removed."""
     if package.removed_at is not None:
         raise GridWriteError("package_id", "This package was removed from the site and cannot be added.")
+    _lock_grid(grid)
     exists = db.session.scalar(select(GridPackage.id).where(GridPackage.grid_id == grid.id,
                                                             GridPackage.package_id == package.id))
     if exists is not None:
+        db.session.rollback()
         raise GridWriteError("package_id", f"{package.title} is already in this grid.")
     member = GridPackage(grid_id=grid.id, package_id=package.id, added_by_id=getattr(user, "id", None))
     db.session.add(member)
@@ -161,8 +162,15 @@ def add_package(grid: Grid, package: Package, user: Any) -> GridPackage:
 
 
 def remove_package(grid: Grid, member: GridPackage, user: Any) -> None:
-    """Take a package out of a grid, with its cells; each non-empty cell's text stays in the history."""
+    """Take a package out of a grid, with its cells; each non-empty cell's text stays in the history.
+
+    Raises :class:`GridWriteError` when the grid was deleted or the package taken out a moment ago.
+    """
     package = member.package
+    _lock_grid(grid)
+    if not lock_row(GridPackage, member.id):
+        db.session.rollback()
+        raise GridWriteError("", f"{package.title} was taken out of this grid a moment ago.")
     _record_cell_deletions(Element.grid_package_id == member.id, user, f"Removed with {package.title}")
     record(member, user, action="delete", field="package", old=package.title,
            summary=f"Removed {package.title} from the grid")
@@ -192,9 +200,8 @@ def add_feature(grid: Grid, user: Any, *, title: str, description: str = "") -> 
 def update_feature(feature: Feature, grid: Grid, user: Any, *, revision: int | None, title: str,
                    description: str) -> list:
     """Save a feature's title and description; raises ``StaleEdit`` if it changed since ``revision``."""
-    _claim_revision(feature, revision)
     changes = apply_changes(feature, user, {"title": title, "description": description},
-                            summary="Edited a feature")
+                            summary="Edited a feature", revision=revision)
     if changes:
         _touch(grid)
     db.session.commit()
@@ -202,7 +209,13 @@ def update_feature(feature: Feature, grid: Grid, user: Any, *, revision: int | N
 
 
 def delete_feature(feature: Feature, grid: Grid, user: Any) -> None:
-    """Delete a feature row and its cells; the history keeps the row's title and each cell's text."""
+    """Delete a feature row and its cells; the history keeps the row's title and each cell's text.
+
+    Raises :class:`GridWriteError` when someone deleted it a moment ago (their deletion is the one recorded).
+    """
+    if not lock_row(Feature, feature.id):
+        db.session.rollback()
+        raise GridWriteError("", "This feature was deleted a moment ago.")
     _record_cell_deletions(Element.feature_id == feature.id, user, f"Removed with feature “{feature.title}”")
     record(feature, user, action="delete", field="title", old=feature.title,
            summary=f"Deleted feature “{feature.title}”")
@@ -244,8 +257,8 @@ def save_cell(grid: Grid, member: GridPackage, feature: Feature, element: Elemen
         _touch(grid)
         db.session.commit()
         return element
-    _claim_revision(element, revision)
-    changes = apply_changes(element, user, {"text": text}, summary=f"{member.package.title} · {feature.title}")
+    changes = apply_changes(element, user, {"text": text}, summary=f"{member.package.title} · {feature.title}",
+                            revision=revision)
     if changes:
         _touch(grid)
     db.session.commit()

@@ -105,7 +105,7 @@ def grid_create():
 def grid_edit(slug: str):
     grid = _grid_or_404(slug)
     _require_editor(grid)
-    if request.method == "GET":
+    if request.method != "POST":  # GET and HEAD only show the page: state changes on POST
         form = forms.GridEditForm(obj=grid)
         form.revision.data = grid.revision
         return render_template("grids/grid_form.html", form=form, grid=grid)
@@ -129,7 +129,10 @@ def grid_lock(slug: str):
     value = request.form.get("locked")
     if value not in ("0", "1"):
         abort(400, "Send locked=1 to lock the grid or locked=0 to unlock it.")
-    services.set_locked(grid, current_user, value == "1")
+    try:
+        services.set_locked(grid, current_user, value == "1")
+    except StaleEdit:
+        abort(409, "Someone changed this grid at the same moment. Reload it and try again.")
     flash("Locked the grid: only staff can edit it now." if value == "1" else "Unlocked the grid.", "success")
     return redirect(_grid_url(grid))
 
@@ -138,12 +141,15 @@ def grid_lock(slug: str):
 @permissions.staff_required
 def grid_delete(slug: str):
     grid = _grid_or_404(slug)
-    if request.method == "GET":
+    if request.method != "POST":  # GET and HEAD only show the page: state changes on POST
         feature_count = len(grid.features)
         return render_template("grids/grid_delete.html", grid=grid, form=forms.ConfirmForm(),
                                feature_count=feature_count)
     title = grid.title
-    services.delete_grid(grid, current_user)
+    try:
+        services.delete_grid(grid, current_user)
+    except services.GridWriteError as error:  # deleted by someone else at the same moment
+        abort(409, error.message)
     flash(f"Deleted the grid “{title}”.", "success")
     return redirect(url_for("grids.grid_list"))
 
@@ -194,7 +200,10 @@ def grid_remove_package(slug: str, grid_package_id: int):
     if member is None:
         abort(404, "That package is not in this grid.")
     title = member.package.title
-    services.remove_package(grid, member, current_user)
+    try:
+        services.remove_package(grid, member, current_user)
+    except services.GridWriteError as error:  # taken out by someone else at the same moment
+        abort(409, error.message)
     flash(f"Removed {title} from the grid.", "success")
     target = permissions.safe_next(request.form.get("next")) or _grid_url(grid)
     if _is_htmx():
@@ -233,7 +242,7 @@ def feature_edit(slug: str, feature_id: int):
     grid = _grid_or_404(slug)
     _require_editor(grid)
     feature = _feature_or_404(grid, feature_id)
-    if request.method == "GET":
+    if request.method != "POST":  # GET and HEAD only show the page: state changes on POST
         form = forms.FeatureForm(obj=feature)
         form.revision.data = feature.revision
         return render_template("grids/feature_form.html", form=form, grid=grid, feature=feature)
@@ -256,12 +265,15 @@ def feature_edit(slug: str, feature_id: int):
 def feature_delete(slug: str, feature_id: int):
     grid = _grid_or_404(slug)
     feature = _feature_or_404(grid, feature_id)
-    if request.method == "GET":
+    if request.method != "POST":  # GET and HEAD only show the page: state changes on POST
         filled = queries.filled_cell_count(feature)
         return render_template("grids/feature_delete.html", grid=grid, feature=feature, filled=filled,
                                form=forms.ConfirmForm())
     title = feature.title
-    services.delete_feature(feature, grid, current_user)
+    try:
+        services.delete_feature(feature, grid, current_user)
+    except services.GridWriteError as error:  # deleted by someone else at the same moment
+        abort(409, error.message)
     flash(f"Deleted the feature “{title}”.", "success")
     return redirect(_grid_url(grid))
 

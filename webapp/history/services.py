@@ -3,6 +3,11 @@
 Every write to a package, grid, feature or cell goes through :func:`apply_changes`, which sets the new
 values, bumps the object's revision (so a stale form is detected) and records one :class:`Change` per
 field. Staff revert a recorded field change with :func:`revert_change`; the revert is recorded too.
+
+Every write to a versioned object (a model with a ``revision`` column, see :func:`versioned_models`) first
+claims the revision it was made from with :func:`claim_revision`, a conditional ``UPDATE ... WHERE revision =
+:seen`` the database evaluates under its write lock, so of two simultaneous saves from one revision exactly
+one wins, on SQLite (where ``SELECT ... FOR UPDATE`` does nothing) as on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Integer
+from sqlalchemy import Boolean, Integer, update
 
 from webapp.catalog.models import Package
 from webapp.db_types import UTCDateTime, utcnow
@@ -72,14 +77,69 @@ def from_text(model: type, field: str, value: str | None) -> Any:
     return value
 
 
-def check_revision(obj: Any, submitted_revision: int | str | None) -> None:
-    """Refuse a save made from a form that loaded an older revision."""
+def _as_revision(value: int | str | None) -> int | None:
     try:
-        submitted = int(submitted_revision) if submitted_revision not in (None, "") else None
+        return int(value) if value not in (None, "") else None
     except (TypeError, ValueError):
-        submitted = None
+        return None
+
+
+def check_revision(obj: Any, submitted_revision: int | str | None) -> None:
+    """Refuse a save made from a form that loaded an older revision (as far as this session knows)."""
+    submitted = _as_revision(submitted_revision)
     if submitted is None or submitted != obj.revision:
         raise StaleEdit(obj, submitted if submitted is not None else -1)
+
+
+def is_versioned(model: type) -> bool:
+    """True for a model with a ``revision`` column: its writes are claimed with :func:`claim_revision`."""
+    table = getattr(model, "__table__", None)
+    return table is not None and "revision" in table.columns
+
+
+def versioned_models() -> list[type]:
+    """Every mapped model with a ``revision`` column."""
+    return sorted((mapper.class_ for mapper in db.Model.registry.mappers if is_versioned(mapper.class_)),
+                  key=lambda model: model.__name__)
+
+
+AS_LOADED: Any = object()  # claim the revision the object had when this session loaded it
+
+
+def claim_revision(obj: Any, submitted_revision: int | str | None) -> None:
+    """Take ``obj``'s row for this transaction if it is still at ``submitted_revision``; else raise StaleEdit.
+
+    A comparison in Python is not enough: two requests read revision 3 at the same moment and both pass it.
+    The conditional ``UPDATE ... WHERE revision = :seen`` is evaluated by the database under its write lock
+    (the row lock on PostgreSQL, the database lock on SQLite), so the second save waits for the first and then
+    matches no row. The claim writes nothing itself; the caller bumps the revision if it changes anything.
+    On refusal the transaction is rolled back and the exception carries the object as it is now.
+    """
+    check_revision(obj, submitted_revision)
+    submitted = _as_revision(submitted_revision)
+    model = type(obj)
+    result = db.session.execute(
+        update(model).where(model.id == obj.id, model.revision == submitted).values(revision=submitted)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        current = db.session.get(model, obj.id)
+        raise StaleEdit(current if current is not None else obj, submitted if submitted is not None else -1)
+
+
+def lock_row(model: type, ident: int) -> bool:
+    """Take the row of ``model`` with id ``ident`` for this transaction (a no-op UPDATE); False when it is gone.
+
+    For writes that do not depend on a revision (deletes, recounts): the database serialises them, and the
+    second of two simultaneous deletes learns that the row is gone instead of recording the deletion twice.
+    """
+    # Set a non-key column to itself: PostgreSQL then takes the weaker row lock that inserts referring to the
+    # row (a grid's new feature) do not wait for.
+    column = next(column for column in model.__table__.columns if not column.primary_key and not column.foreign_keys)
+    result = db.session.execute(update(model).where(model.id == ident).values({column.name: column})
+                                .execution_options(synchronize_session=False))
+    return result.rowcount == 1
 
 
 def where_listed(obj: Any) -> dict[str, int | None]:
@@ -111,11 +171,16 @@ def record(obj: Any, user: Any, *, action: str, field: str = "", old: Any = None
     return change
 
 
-def apply_changes(obj: Any, user: Any, values: dict[str, Any], *, summary: str = "") -> list[Change]:
+def apply_changes(obj: Any, user: Any, values: dict[str, Any], *, summary: str = "",
+                  revision: int | str | None = AS_LOADED) -> list[Change]:
     """Set ``values`` on ``obj``; record each field that really changed; bump revision and modified.
 
+    A versioned ``obj`` is first claimed at ``revision`` (the revision the editor loaded; by default the one
+    this session loaded): raises :class:`StaleEdit`, writing nothing, when someone saved it in between.
     Returns the recorded changes (empty when nothing changed). The caller commits.
     """
+    if is_versioned(type(obj)):
+        claim_revision(obj, obj.revision if revision is AS_LOADED else revision)
     changes = []
     for field, new in values.items():
         old = getattr(obj, field)
@@ -141,6 +206,8 @@ def revert_change(change: Change, user: Any) -> Change:
     obj = db.session.get(model, change.object_id) if model else None
     if obj is None:
         raise RevertError("The object this change belongs to no longer exists.")
+    if is_versioned(model):
+        claim_revision(obj, obj.revision)  # two staff reverting at once: the second sees the first's revert
     current = as_text(getattr(obj, change.field))
     if current != change.new_value:
         raise RevertError("This field was changed again after this change; revert the later change first.")

@@ -15,7 +15,7 @@ from webapp.extensions import db
 from webapp.grids.models import Grid
 from webapp.history.models import Change
 from webapp.history.queries import changes_for
-from webapp.history.services import RevertError, revert_change
+from webapp.history.services import RevertError, StaleEdit, revert_change
 
 blueprint = Blueprint("history", __name__)
 
@@ -75,6 +75,10 @@ def revert(change_id: int):
     except RevertError as error:
         db.session.rollback()
         flash(str(error), "error")
+    except StaleEdit:
+        # Changed (or reverted by someone else) between loading it and saving: nothing was written.
+        db.session.rollback()
+        flash("This was changed by someone else a moment ago; look at the history again before reverting.", "error")
     except IntegrityError:
         # e.g. putting back a slug that another package has taken since
         db.session.rollback()

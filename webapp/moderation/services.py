@@ -1,4 +1,9 @@
-"""Staff decisions on flags: approve (the package leaves lists and grids) or dismiss. Both are recorded."""
+"""Staff decisions on flags: approve (the package leaves lists and grids) or dismiss. Both are recorded.
+
+A decision is the flag's transition out of ``open``, made by a conditional ``UPDATE ... WHERE status = 'open'``:
+of two staff deciding on one flag at the same moment exactly one takes effect and is recorded; the other is
+told the flag was already decided.
+"""
 
 from __future__ import annotations
 
@@ -17,13 +22,26 @@ class ModerationError(Exception):
 
 
 def _open_flag(flag_id: int) -> Flag:
-    flag = db.session.scalar(select(Flag).where(Flag.id == flag_id).with_for_update()
-                             .execution_options(populate_existing=True))
+    flag = db.session.scalar(select(Flag).where(Flag.id == flag_id).execution_options(populate_existing=True))
     if flag is None:
         raise LookupError(flag_id)
     if flag.status != "open":
         raise ModerationError(f"Flag #{flag.id} was already {flag.status}.")
     return flag
+
+
+def _close(flag: Flag, status: str, staff) -> None:
+    """Move ``flag`` from open to ``status``, or raise :class:`ModerationError` if someone decided it first."""
+    flag_id = flag.id
+    result = db.session.execute(
+        update(Flag).where(Flag.id == flag_id, Flag.status == "open")
+        .values(status=status, resolved_by_id=staff.id, resolved_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        decided = db.session.get(Flag, flag_id)
+        raise ModerationError(f"Flag #{flag_id} was already {decided.status if decided else 'handled'}.")
 
 
 def approve(flag_id: int, staff, reason: str = "") -> Package:
@@ -33,7 +51,12 @@ def approve(flag_id: int, staff, reason: str = "") -> Package:
     field changes, so staff can revert it from the package's history.
     """
     flag = _open_flag(flag_id)
-    package = db.session.scalar(select(Package).where(Package.id == flag.package_id).with_for_update()
+    # The package's row first, then the flags: two approvals of different flags on one package queue up
+    # on the package instead of deadlocking on each other's flags.
+    history.lock_row(Package, flag.package_id)
+    _close(flag, "approved", staff)
+    # Read after the locks: on SQLite the first write of the transaction is what makes its reads current.
+    package = db.session.scalar(select(Package).where(Package.id == flag.package_id)
                                 .execution_options(populate_existing=True))
     now = utcnow()
     if package.removed_at is None:
@@ -52,7 +75,7 @@ def approve(flag_id: int, staff, reason: str = "") -> Package:
 def dismiss(flag_id: int, staff) -> Flag:
     """Close a flag without acting on the package; the history of the package says so. Commits."""
     flag = _open_flag(flag_id)
-    flag.status, flag.resolved_by_id, flag.resolved_at = "dismissed", staff.id, utcnow()
+    _close(flag, "dismissed", staff)
     package = db.session.get(Package, flag.package_id)
     history.record(package, staff, action="dismiss", summary=f"Flag #{flag.id} dismissed: the package stays")
     db.session.commit()

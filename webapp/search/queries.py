@@ -11,6 +11,7 @@ from webapp.catalog.models import Package
 from webapp.extensions import db
 from webapp.fetch.repo_urls import parse_repo_url
 from webapp.grids.models import Grid
+from webapp.sql_like import contains, starts_with
 
 # Why a result ranks where it does, best first; shown next to each result.
 REASONS = {
@@ -54,14 +55,13 @@ def search_packages(query: str, limit: int = 50) -> tuple[list[PackageHit], int]
     if not text:
         return [], 0
     slug = _slug_form(query)
-    like = f"%{text}%"
     repo = parse_repo_url(query) if ("/" in text or "." in text) else None
     repo_match = func.lower(Package.repo_url) == repo.url.lower() if repo else literal(False)
     name_exact = or_(func.lower(Package.title) == text, Package.slug == slug)
-    name_prefix = or_(func.lower(Package.title).like(f"{text}%"), Package.slug.like(f"{slug}%"))
-    name_contains = or_(func.lower(Package.title).like(like), Package.slug.like(f"%{slug}%"))
+    name_prefix = or_(starts_with(func.lower(Package.title), text), starts_with(Package.slug, slug))
+    name_contains = or_(contains(func.lower(Package.title), text), contains(Package.slug, slug))
     rank = case((repo_match, 0), (name_exact, 1), (name_prefix, 2), (name_contains, 3), else_=4).label("rank")
-    condition = or_(repo_match, name_contains, func.lower(Package.repo_description).like(like))
+    condition = or_(repo_match, name_contains, contains(func.lower(Package.repo_description), text))
     base = select(Package, rank).where(Package.removed_at.is_(None), condition)
     total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
     rows = db.session.execute(
@@ -76,10 +76,10 @@ def search_grids(query: str, limit: int = 20) -> list[Grid]:
     text = _normalised(query)
     if not text:
         return []
-    like = f"%{text}%"
-    rank = case((func.lower(Grid.title) == text, 0), (func.lower(Grid.title).like(like), 1), else_=2)
+    title_contains = contains(func.lower(Grid.title), text)
+    rank = case((func.lower(Grid.title) == text, 0), (title_contains, 1), else_=2)
     return list(db.session.scalars(
-        select(Grid).where(or_(func.lower(Grid.title).like(like), func.lower(Grid.description).like(like)))
+        select(Grid).where(or_(title_contains, contains(func.lower(Grid.description), text)))
         .order_by(rank, Grid.package_count.desc(), Grid.title).limit(limit)
     ))
 

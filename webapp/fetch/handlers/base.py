@@ -6,6 +6,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
+from urllib.parse import quote
 
 from webapp.fetch.http import ConditionalCache, FetchError, HostClient
 from webapp.fetch.repo_urls import RepoRef
@@ -53,6 +54,20 @@ class RepoHandler(ABC):
     @abstractmethod
     def fetch(self, ref: RepoRef, cache: ConditionalCache, now: datetime) -> RepoData:
         """Read the repository; raises ``NotFound`` (missing), ``FetchError`` or ``QuotaExhausted``."""
+
+
+def api_path(*parts: str) -> str:
+    """``/part/part...``, each part percent-encoded whole (a ``/`` inside a part becomes ``%2F``, as GitLab's
+    project paths need), so a name can never add a segment, a query or a fragment to an API path.
+
+    Raises :class:`FetchError` for an empty part or one made of ``.``/``..`` pieces (a stored address from
+    before repository URLs were checked, or a host's answer naming such a repository).
+    """
+    for part in parts:
+        pieces = str(part).split("/")
+        if any(piece in ("", ".", "..") for piece in pieces):
+            raise FetchError(f"refused to build an API path from the name {part!r}")
+    return "".join("/" + quote(str(part), safe="") for part in parts)
 
 
 def parse_time(value: Any) -> datetime | None:

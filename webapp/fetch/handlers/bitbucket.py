@@ -12,7 +12,16 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from webapp.fetch.handlers.base import RepoData, RepoHandler, as_int, parse_time, unique, weekly_counts, window_start
+from webapp.fetch.handlers.base import (
+    RepoData,
+    RepoHandler,
+    api_path,
+    as_int,
+    parse_time,
+    unique,
+    weekly_counts,
+    window_start,
+)
 from webapp.fetch.http import ConditionalCache, FetchError, NotFound
 from webapp.fetch.repo_urls import RepoRef
 
@@ -39,7 +48,7 @@ class BitbucketHandler(RepoHandler):
     label = "Bitbucket"
 
     def fetch(self, ref: RepoRef, cache: ConditionalCache, now: datetime) -> RepoData:
-        base = f"/repositories/{ref.owner}/{ref.name}"
+        base = "/repositories" + api_path(ref.owner, ref.name)
         reply = self.client.get(f"{base}/", cache=cache, shape=dict, require=("full_name",))
         data = RepoData()
         if not reply.not_modified:

@@ -15,6 +15,7 @@ from webapp.fetch.handlers.base import (
     UNCHANGED,
     RepoData,
     RepoHandler,
+    api_path,
     as_int,
     parse_time,
     unique,
@@ -53,7 +54,7 @@ class CodebergHandler(RepoHandler):
     label = "Codeberg"
 
     def fetch(self, ref: RepoRef, cache: ConditionalCache, now: datetime) -> RepoData:
-        base = f"/repos/{ref.owner}/{ref.name}"
+        base = "/repos" + api_path(ref.owner, ref.name)
         reply = self.client.get(base, cache=cache, shape=dict, require=("full_name",))
         data = RepoData()
         if not reply.not_modified:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from webapp.fetch.handlers.base import UNCHANGED, WEEKS, RepoData, RepoHandler, as_int, parse_time
+from webapp.fetch.handlers.base import UNCHANGED, WEEKS, RepoData, RepoHandler, api_path, as_int, parse_time
 from webapp.fetch.http import ConditionalCache, FetchError
 from webapp.fetch.repo_urls import RepoRef
 
@@ -36,26 +36,29 @@ class GitHubHandler(RepoHandler):
     label = "GitHub"
 
     def fetch(self, ref: RepoRef, cache: ConditionalCache, now: datetime) -> RepoData:
-        reply = self.client.get(f"/repos/{ref.owner}/{ref.name}", cache=cache, shape=dict,
+        reply = self.client.get("/repos" + api_path(ref.owner, ref.name), cache=cache, shape=dict,
                                 require=("full_name", "stargazers_count", "forks_count"))
         data = RepoData()
-        full_name = ref.full_name
+        repo_path = "/repos" + api_path(ref.owner, ref.name)
         if not reply.not_modified:
             body = reply.data
-            full_name = body["full_name"]
+            parts = str(body["full_name"]).split("/")
+            if len(parts) != 2:
+                raise FetchError(f"malformed full_name {body['full_name']!r}")
+            repo_path = "/repos" + api_path(*parts)  # the canonical name, after a rename
             data.description = body.get("description") or ""
             data.stars = as_int(body["stargazers_count"], "stargazers_count")
             data.forks = as_int(body["forks_count"], "forks_count")
             data.archived = bool(body.get("archived"))
             data.html_url = body.get("html_url")
-            data.participants = self._contributors(full_name, cache)
-            data.last_commit_date = self._last_commit_date(full_name, cache)
-        data.commits_over_52 = self._participation(full_name, cache)
+            data.participants = self._contributors(repo_path, cache)
+            data.last_commit_date = self._last_commit_date(repo_path, cache)
+        data.commits_over_52 = self._participation(repo_path, cache)
         return data
 
-    def _contributors(self, full_name: str, cache: ConditionalCache) -> list[str]:
+    def _contributors(self, repo_path: str, cache: ConditionalCache) -> list[str]:
         logins: list[str] = []
-        url: str | None = f"/repos/{full_name}/contributors?per_page=100"
+        url: str | None = f"{repo_path}/contributors?per_page=100"
         pages = 0
         while url:
             reply = self.client.get(url, cache=cache, expect=(200, 204), shape=list,
@@ -70,8 +73,8 @@ class GitHubHandler(RepoHandler):
                 break
         return logins
 
-    def _last_commit_date(self, full_name: str, cache: ConditionalCache):
-        reply = self.client.get(f"/repos/{full_name}/commits?per_page=1", cache=cache, expect=(200, 409),
+    def _last_commit_date(self, repo_path: str, cache: ConditionalCache):
+        reply = self.client.get(f"{repo_path}/commits?per_page=1", cache=cache, expect=(200, 409),
                                 shape=list)
         if reply.not_modified:
             return UNCHANGED
@@ -82,8 +85,8 @@ class GitHubHandler(RepoHandler):
         except (KeyError, TypeError):
             raise FetchError("malformed commit in /commits") from None
 
-    def _participation(self, full_name: str, cache: ConditionalCache):
-        reply = self.client.get(f"/repos/{full_name}/stats/participation", cache=cache, expect=(200, 202, 204),
+    def _participation(self, repo_path: str, cache: ConditionalCache):
+        reply = self.client.get(f"{repo_path}/stats/participation", cache=cache, expect=(200, 202, 204),
                                 shape=dict)
         if reply.status == 202 or reply.not_modified:
             return UNCHANGED

@@ -15,9 +15,16 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from urllib.parse import quote
-
-from webapp.fetch.handlers.base import RepoData, RepoHandler, as_int, parse_time, unique, weekly_counts, window_start
+from webapp.fetch.handlers.base import (
+    RepoData,
+    RepoHandler,
+    api_path,
+    as_int,
+    parse_time,
+    unique,
+    weekly_counts,
+    window_start,
+)
 from webapp.fetch.http import ConditionalCache, FetchError, NotFound
 from webapp.fetch.repo_urls import RepoRef
 
@@ -33,10 +40,10 @@ class GitLabHandler(RepoHandler):
     label = "GitLab"
 
     def fetch(self, ref: RepoRef, cache: ConditionalCache, now: datetime) -> RepoData:
-        reply = self.client.get(f"/projects/{quote(ref.full_name, safe='')}", cache=cache, shape=dict,
+        reply = self.client.get("/projects" + api_path(ref.full_name), cache=cache, shape=dict,
                                 require=("id",), store=lambda body: json.dumps({"id": body["id"]}))
         data = RepoData()
-        project_id = reply.data["id"]
+        project_id = as_int(reply.data["id"], "project id")  # it goes into the next API paths
         if not reply.not_modified:
             body = reply.data
             data.description = body.get("description") or ""

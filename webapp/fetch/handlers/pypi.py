@@ -17,6 +17,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from webapp.fetch.handlers.base import parse_time
 from webapp.fetch.http import ConditionalCache, FetchError, HostClient, NotFound
+from webapp.links import url_problem
 
 _NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$")
 _PYPI_HOSTS = {"pypi.org", "www.pypi.org", "pypi.python.org"}
@@ -99,11 +100,18 @@ def license_of(info: dict, classifiers: list[str]) -> str:
 
 
 def documentation_url(info: dict) -> str | None:
-    for key, url in (info.get("project_urls") or {}).items():
-        if re.sub(r"[^a-z]", "", str(key).lower()) in DOCUMENTATION_KEYS and isinstance(url, str) and url.strip():
-            return url.strip()[:500]
-    docs = info.get("docs_url")
-    return docs.strip()[:500] if isinstance(docs, str) and docs.strip() else None
+    """The project's documentation link: the first acceptable http(s) one PyPI lists, else ``None``.
+
+    A ``javascript:`` or otherwise unusable address is passed over, so the stored link stays as it was.
+    """
+    project_urls = info.get("project_urls")
+    candidates = [url for key, url in (project_urls.items() if isinstance(project_urls, dict) else ())
+                  if re.sub(r"[^a-z]", "", str(key).lower()) in DOCUMENTATION_KEYS]
+    candidates.append(info.get("docs_url"))
+    for url in candidates:
+        if isinstance(url, str) and url_problem(url.strip()) is None:
+            return url.strip()
+    return None
 
 
 class PyPIHandler:
@@ -116,7 +124,7 @@ class PyPIHandler:
     def fetch(self, name: str, cache: ConditionalCache) -> PypiData | None:
         """The project's releases; ``None`` when unchanged since the stored fetch (304)."""
         try:
-            reply = self.client.get(f"/pypi/{quote(name)}/json", cache=cache, shape=dict,
+            reply = self.client.get(f"/pypi/{quote(name, safe='')}/json", cache=cache, shape=dict,
                                     require=("info", "releases"))
         except NotFound:
             raise FetchError(f"no project named “{name}”") from None

@@ -1,0 +1,122 @@
+"""A small catalogue with a row in every table, the GET pages that show it (generated from ``app.url_map``),
+and the model columns the hostile-data sweeps write to: the support of tests/test_stored_links.py and
+tests/test_text_hygiene.py."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import JSON, String
+
+from tests.editing_support import login, password_hash
+from tests.factories import make_category, make_grid, make_package, make_user
+from webapp.catalog.models import Flag, Usage
+from webapp.extensions import db
+from webapp.fetch.models import HttpCacheEntry
+from webapp.grids.models import Element, Feature
+from webapp.history.models import Change
+
+# Pages that leave the site or need a remote service: nothing stored is shown there.
+SKIPPED_ENDPOINTS = {"static", "accounts.github_login", "accounts.github_callback"}
+
+
+@dataclass
+class World:
+    staff: object
+    person: object
+    category: object
+    package: object
+    grid: object
+    member: object
+    feature: object
+
+
+def build_world() -> World:
+    """One row in every table: a person who uses and flagged a package that is in a grid with a filled cell."""
+    staff = make_user("stella", password_hash=password_hash(), is_staff=True)
+    person = make_user("pat", password_hash=password_hash(), github_login="pat",
+                       avatar_url="https://avatars.example.org/pat.png", display_name="Pat")
+    category = make_category("Apps", slug="apps")
+    package = make_package("widget", category=category, created_by_id=person.id,
+                           pypi_url="https://pypi.org/project/widget", documentation_url="https://widget.example.org/")
+    grid = make_grid("Widgets", packages=[package], features=1, description="Widget packages")
+    member = grid.grid_packages[0]
+    feature = grid.features[0]
+    db.session.add_all([
+        Usage(user_id=person.id, package_id=package.id),
+        Flag(package_id=package.id, user_id=person.id, reason="Spam", status="open"),
+        Change(object_type="package", object_id=package.id, package_id=package.id, user_id=person.id,
+               field="title", old_value="old widget", new_value="widget", summary="Renamed"),
+        HttpCacheEntry(package_id=package.id, url="https://api.github.com/repos/example/widget", etag='"abc"'),
+    ])
+    package.usage_count = 1
+    db.session.commit()
+    assert db.session.query(Element).count() == 1 and db.session.query(Feature).count() == 1
+    return World(staff, person, category, package, grid, member, feature)
+
+
+def signed_in(app, user):
+    client = app.test_client()
+    login(client, user)
+    return client
+
+
+def _arguments(world: World, endpoint: str, names: set[str]) -> dict:
+    values = {}
+    for name in names:
+        if name == "slug":
+            values[name] = (world.grid.slug if "grid" in endpoint else world.category.slug if "category" in endpoint
+                            else world.package.slug)
+        elif name == "lookup":
+            values[name] = {"api.category_detail": str(world.category.id), "api.grid_detail": world.grid.slug,
+                            "api.package_detail": world.package.slug}[endpoint]
+        elif name == "username":
+            values[name] = world.person.username
+        elif name == "grid_package_id":
+            values[name] = world.member.id
+        elif name == "feature_id":
+            values[name] = world.feature.id
+        elif name == "change_id":
+            values[name] = db.session.query(Change.id).scalar()
+        elif name == "flag_id":
+            values[name] = db.session.query(Flag.id).scalar()
+        else:
+            raise AssertionError(f"the sweep does not know how to fill <{name}> of {endpoint}: teach it")
+    return values
+
+
+def get_pages(world: World) -> list[str]:
+    """Every GET page of the site, for this world's objects (API pages also as the browsable HTML page)."""
+    from flask import url_for
+
+    pages = []
+    for rule in current_app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.endpoint in SKIPPED_ENDPOINTS:
+            continue
+        with current_app.test_request_context():
+            path = url_for(rule.endpoint, **_arguments(world, rule.endpoint, set(rule.arguments)))
+        if "search" in rule.endpoint:
+            path += "?q=widget"
+        pages.append(path)
+        if path.startswith("/api/"):
+            pages.append(path + ("&" if "?" in path else "?") + "format=api")
+    return sorted(pages)
+
+
+def text_columns() -> dict[type, list[str]]:
+    """Every model's string (and JSON) column attributes, which the text-cleaning rule covers."""
+    found = {}
+    for mapper in db.Model.registry.mappers:
+        names = [prop.key for prop in mapper.column_attrs
+                 if isinstance(prop.columns[0].type, (String, JSON)) and not prop.columns[0].foreign_keys]
+        if names:
+            found[mapper.class_] = names
+    return found
+
+
+def url_columns() -> dict[type, list[str]]:
+    """Every model's URL-ish columns: strings named ``url`` or ``..._url``."""
+    return {model: [name for name in names if name == "url" or name.endswith("_url")]
+            for model, names in text_columns().items()
+            if any(name == "url" or name.endswith("_url") for name in names)}
