@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from tests.factories import make_category, make_package
 from tests.fakes.djangopackages_api import RECORDED_HOST, FakeDjangoPackagesAPI, seed_package
-from webapp.api.importer import Importer
+from webapp.importer.djangopackages import Importer
 from webapp.catalog.models import Category, Package
 from webapp.extensions import db
 from webapp.grids.models import Grid, GridPackage

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import BigInteger, Column, SmallInteger, func, select
 
 from tests.fakes.djangopackages_api import FakeDjangoPackagesAPI
-from webapp.api.importer import column_bounds
+from webapp.importer.djangopackages import column_bounds
 from webapp.catalog.models import Category, Package
 from webapp.extensions import db
 from webapp.grids.models import Grid

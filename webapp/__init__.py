@@ -118,11 +118,11 @@ def register_template_helpers(app: Flask) -> None:
 def register_cli(app: Flask) -> None:
     """Command-line commands (``flask --app webapp ...``)."""
     from webapp.accounts.commands import COMMANDS as account_commands
-    from webapp.api.commands import COMMANDS as api_commands
+    from webapp.importer.commands import COMMANDS as import_commands
     from webapp.demo.commands import demo_cli
     from webapp.fetch.commands import COMMANDS as fetch_commands
 
-    for command in (demo_cli, *account_commands, *api_commands, *fetch_commands):
+    for command in (demo_cli, *account_commands, *import_commands, *fetch_commands):
         app.cli.add_command(command)
 
 

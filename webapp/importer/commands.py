@@ -8,7 +8,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from webapp.api.importer import Importer, Interrupted
+from webapp.importer.djangopackages import Importer, Interrupted
 
 
 @click.command("import-djangopackages")
