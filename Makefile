@@ -32,8 +32,9 @@ demo: db-upgrade
 run: demo
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-## Install the development dependencies and run the whole test suite.
+## Install the development dependencies, lint (ruff, configured in pyproject.toml) and run the whole test suite.
 test: install-dev
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## An RQ worker for the fetch queue (needs REDIS_URL).

@@ -81,7 +81,8 @@ def build(package_count: int, rng: random.Random) -> dict[str, str]:
     for package in packages:
         for n in range(5):
             versions.append({"package_id": package["id"], "number": f"1.{n}", "license": "MIT",
-                             "upload_time": now - timedelta(days=100 * (5 - n)), "development_status": "5 - Production/Stable",
+                             "upload_time": now - timedelta(days=100 * (5 - n)),
+                             "development_status": "5 - Production/Stable",
                              "supports_python3": True, "requires_python": ">=3.9", "hidden": False, "yanked": False,
                              "created": now})
     db.session.execute(insert(Version), versions)

@@ -1,9 +1,8 @@
 import logging
 from logging.config import fileConfig
 
-from flask import current_app
-
 from alembic import context
+from flask import current_app
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -92,6 +91,13 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == 'sqlite'
+        if sqlite:
+            # A batch migration copies a table, drops the old one and renames the copy; with foreign keys on,
+            # that drop would delete (ON DELETE CASCADE) every row referring to the table. SQLite ignores this
+            # pragma inside a transaction, so it is set before the migrations' transaction begins.
+            connection.exec_driver_sql('PRAGMA foreign_keys=OFF')
+            connection.commit()
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -100,6 +106,13 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+
+        if sqlite:
+            dangling = connection.exec_driver_sql('PRAGMA foreign_key_check').fetchall()
+            connection.exec_driver_sql('PRAGMA foreign_keys=ON')  # the app's setting, for the pooled connection
+            connection.commit()
+            if dangling:
+                raise RuntimeError(f'the migrations left rows referring to missing rows: {dangling[:10]}')
 
 
 if context.is_offline_mode():

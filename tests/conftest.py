@@ -4,9 +4,7 @@ a clean database for every test, a query counter and a CSRF-aware client."""
 from __future__ import annotations
 
 import os
-import re
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
@@ -15,8 +13,16 @@ from sqlalchemy import event, text
 from webapp import create_app
 from webapp.extensions import db
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-
+# Fixtures shared between test modules (``auth``, ``csrf_token``, ``people``, the fake remote hosts, ...), registered
+# here rather than imported by name into each module. Helper functions are imported from tests/helpers.py.
+pytest_plugins = [
+    "tests.helpers",
+    "tests.editing_support",
+    "tests.fetch_support",
+    "tests.github_support",
+    "tests.live_server",
+    "tests.route_sweep",
+]
 
 class FreshContextClient(FlaskClient):
     """A test client whose every request gets its own app context, as in production.
@@ -72,6 +78,12 @@ def app(tmp_path_factory):
 
 def _drop_everything() -> None:
     """Drop our tables and Alembic's version table, whatever state an earlier run left."""
+    if db.engine.dialect.name == "postgresql":
+        # CASCADE: drop_all first drops the constraints packages and versions hold on each other, which a schema
+        # left by older code does not have.
+        with db.engine.begin() as connection:
+            for table in db.metadata.sorted_tables:
+                connection.execute(text(f'DROP TABLE IF EXISTS "{table.name}" CASCADE'))
     db.drop_all()
     with db.engine.begin() as connection:
         connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
@@ -108,7 +120,9 @@ def demo(app):
     """The demo catalogue loaded into the database."""
     from webapp.demo.loader import load_demo
 
-    return load_demo()
+    created = load_demo()
+    db.session.commit()  # the loader flushes; its caller (`flask demo load`, here this fixture) commits
+    return created
 
 
 class QueryCounter:
@@ -140,29 +154,3 @@ def count_queries(app):
             event.remove(engine, "before_cursor_execute", counter)
 
     return counting
-
-
-CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
-
-
-def csrf_token_for(client, path: str = "/") -> str:
-    """Fetch a page and return the CSRF token it carries (the session cookie stays in the client)."""
-    response = client.get(path)
-    match = CSRF_META.search(response.get_data(as_text=True))
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
-
-
-@pytest.fixture
-def csrf_token(client):
-    """A CSRF token valid for ``client``'s session."""
-    return lambda path="/": csrf_token_for(client, path)
-
-
-def require_or_skip(condition: bool, reason: str, env_flag: str) -> None:
-    """Skip a test for a missing browser or service locally; fail it in CI (where ``env_flag`` is set)."""
-    if condition:
-        return
-    if os.environ.get(env_flag):
-        pytest.fail(reason + f" ({env_flag} is set, so this is an error)")
-    pytest.skip(reason)

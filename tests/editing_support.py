@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -10,9 +9,8 @@ from html.parser import HTMLParser
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import csrf_token_for
 from tests.factories import make_category, make_package, make_user
-from tests.test_accounts import PASSWORD, sign_in
+from tests.helpers import password_hash, token_of
 from webapp.catalog.models import Flag, Package, Usage
 from webapp.extensions import db
 from webapp.grids.models import GridPackage
@@ -32,35 +30,12 @@ class People:
     staff: object
 
 
-@functools.cache
-def password_hash() -> str:
-    """One hash of the test password for every account (hashing is slow on purpose)."""
-    from werkzeug.security import generate_password_hash
-
-    return generate_password_hash(PASSWORD)
-
-
 @pytest.fixture
 def people():
     """Three accounts that sign in with ``PASSWORD``: a package's creator, someone else, and staff."""
     return People(creator=make_user("carol", password_hash=password_hash()),
                   other=make_user("oscar", password_hash=password_hash()),
                   staff=make_user("stella", password_hash=password_hash(), is_staff=True))
-
-
-def login(client, user) -> str:
-    """Sign ``client`` in as ``user``; returns a CSRF token of the new session (kept on ``client.token``)."""
-    response = sign_in(client, user.username)
-    assert response.status_code == 302, response.get_data(as_text=True)
-    client.token = csrf_token_for(client, "/")
-    return client.token
-
-
-def token_of(client) -> str:
-    token = getattr(client, "token", None)
-    if token is None:
-        token = client.token = csrf_token_for(client, "/")
-    return token
 
 
 def post(client, path: str, data: dict | None = None, *, htmx: bool = False, csrf: bool = True, **kwargs):

@@ -10,15 +10,14 @@ from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
 
-from tests.conftest import require_or_skip
 from tests.factories import make_category
 from tests.fakes.remote_hosts import FakeClock, FakeRemoteHosts
+from tests.helpers import require_or_skip
 from webapp.catalog.models import Package
 from webapp.extensions import db
 from webapp.fetch.fetcher import Fetcher
-from webapp.fetch.handlers.pypi import pypi_name
 from webapp.fetch.jobs import QUEUE_NAME
-from webapp.fetch.repo_urls import parse_repo_url
+from webapp.repos import parse_repo_url, pypi_name
 
 # The cassettes were recorded on 2024-01-13: weekly counts are computed as of then.
 RECORDED_AT = datetime(2024, 1, 13, 2, 47, tzinfo=timezone.utc)

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import JSON, String
 
-from tests.editing_support import login, password_hash
 from tests.factories import make_category, make_grid, make_package, make_user
+from tests.helpers import password_hash
 from webapp.catalog.models import Flag, Usage
 from webapp.extensions import db
 from webapp.fetch.models import HttpCacheEntry
@@ -54,12 +54,6 @@ def build_world() -> World:
     db.session.commit()
     assert db.session.query(Element).count() == 1 and db.session.query(Feature).count() == 1
     return World(staff, person, category, package, grid, member, feature)
-
-
-def signed_in(app, user):
-    client = app.test_client()
-    login(client, user)
-    return client
 
 
 def _arguments(world: World, endpoint: str, names: set[str]) -> dict:

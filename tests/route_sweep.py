@@ -11,8 +11,8 @@ from flask import current_app
 from sqlalchemy import select
 from werkzeug.routing import IntegerConverter, Rule
 
-from tests.editing_support import login, password_hash
 from tests.factories import make_category, make_grid, make_package, make_user
+from tests.helpers import password_hash
 from webapp.catalog.models import Flag, Usage
 from webapp.extensions import db
 from webapp.history.models import Change
@@ -99,14 +99,12 @@ def make_world() -> World:
 
 
 @pytest.fixture
-def world(app) -> World:
+def world(app, auth) -> World:
     """A :class:`World` with ``clients[role]`` for every role in :data:`ROLES`."""
     built = make_world()
     built.clients["anonymous"] = app.test_client()
     for role, person in (("user", built.user), ("owner", built.owner), ("staff", built.staff)):
-        client = app.test_client()
-        login(client, person)
-        built.clients[role] = client
+        built.clients[role] = auth.client_for(person)
     return built
 
 

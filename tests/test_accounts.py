@@ -2,41 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
-from tests.conftest import csrf_token_for
 from tests.factories import make_grid, make_package, make_user
+from tests.helpers import PASSWORD, csrf_token_for, user_named
 from webapp.accounts.models import User
 from webapp.catalog.models import Usage
 from webapp.db_types import utcnow
 from webapp.extensions import db
 from webapp.history.models import Change
-
-PASSWORD = "correct horse battery"
-
-
-def sign_in(client, username: str, password: str = PASSWORD, **extra):
-    """Post the sign-in form the way a browser does (with the form's CSRF token)."""
-    token = csrf_token_for(client, "/accounts/login/")
-    return client.post("/accounts/login/", data={"csrf_token": token, "username": username, "password": password,
-                                                  **extra})
-
-
-def signed_in_username(client) -> str | None:
-    """Who the site thinks ``client`` is, read from the account menu."""
-    location = client.get("/profiles/").location
-    match = re.match(r"^/profiles/([^/]+)/$", location or "")
-    return match.group(1) if match else None
-
-
-def user_named(username: str) -> User | None:
-    db.session.expire_all()
-    return db.session.scalar(select(User).where(User.username == username))
 
 
 def signup_data(client, **fields) -> dict:
@@ -59,7 +37,7 @@ def test_signup_page_renders_a_form_with_csrf_token(client):
     assert 'class="card narrow' in html
 
 
-def test_signup_creates_a_hashed_account_and_signs_in(client):
+def test_signup_creates_a_hashed_account_and_signs_in(client, auth):
     response = client.post("/accounts/signup/", data=signup_data(client, username="Ada.L_ovelace-1"))
     assert response.status_code == 302
     assert response.location == "/profiles/Ada.L_ovelace-1/"
@@ -68,7 +46,7 @@ def test_signup_creates_a_hashed_account_and_signs_in(client):
     assert user.password_hash and PASSWORD not in user.password_hash
     assert check_password_hash(user.password_hash, PASSWORD)
     assert not user.is_staff
-    assert signed_in_username(client) == "Ada.L_ovelace-1"
+    assert auth.username() == "Ada.L_ovelace-1"
     assert "Sign out" in client.get("/accounts/signup/", follow_redirects=True).get_data(as_text=True)
 
 
@@ -116,10 +94,10 @@ def test_signup_without_csrf_token_is_refused(client):
     assert db.session.scalar(select(func.count()).select_from(User)) == 0
 
 
-def test_signup_follows_a_local_next_and_ignores_others(client):
+def test_signup_follows_a_local_next_and_ignores_others(client, auth):
     response = client.post("/accounts/signup/", data=signup_data(client, next="/grids/"))
     assert response.location == "/grids/"
-    client.post("/accounts/logout/", data={"csrf_token": csrf_token_for(client, "/profiles/newperson/")})
+    auth.logout()
     response = client.post("/accounts/signup/",
                            data=signup_data(client, username="second", next="https://evil.example/"))
     assert response.location == "/profiles/second/"
@@ -135,9 +113,9 @@ def test_signup_can_be_turned_off(app, client, monkeypatch):
     assert 'href="/accounts/signup/"' not in login_page
 
 
-def test_signed_in_people_are_sent_away_from_signup_and_login(client):
+def test_signed_in_people_are_sent_away_from_signup_and_login(client, auth):
     make_user("dora", password=PASSWORD)
-    sign_in(client, "dora")
+    auth.login("dora")
     assert client.get("/accounts/signup/").status_code == 302
     response = client.get("/accounts/login/")
     assert response.status_code == 302 and response.location == "/profiles/dora/"
@@ -155,81 +133,81 @@ def test_login_page_for_anonymous_people(client):
     assert 'href="/accounts/signup/"' in html
 
 
-def test_login_with_the_right_password_signs_in_whatever_the_username_case(client):
+def test_login_with_the_right_password_signs_in_whatever_the_username_case(client, auth):
     make_user("Edsger", password=PASSWORD)
-    response = sign_in(client, "edsger")
+    response = auth.login("edsger")
     assert response.status_code == 302
     assert response.location == "/profiles/Edsger/"
-    assert signed_in_username(client) == "Edsger"
+    assert auth.username() == "Edsger"
     assert user_named("Edsger").last_login is not None
 
 
 @pytest.mark.parametrize("username, password", [("frances", "wrong password"), ("nobody", PASSWORD)])
-def test_bad_credentials_show_one_message(client, username, password):
+def test_bad_credentials_show_one_message(client, username, password, auth):
     make_user("frances", password=PASSWORD)
-    response = sign_in(client, username, password)
+    response = auth.login(username, password)
     assert response.status_code == 422
     assert "Incorrect username or password." in response.get_data(as_text=True)
-    assert signed_in_username(client) is None
+    assert auth.username() is None
 
 
-def test_login_empty_fields_give_form_errors(client):
-    response = sign_in(client, "", "")
+def test_login_empty_fields_give_form_errors(client, auth):
+    response = auth.login("", "")
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "Enter your username." in html and "Enter your password." in html
 
 
-def test_github_only_accounts_cannot_sign_in_with_a_password(client):
+def test_github_only_accounts_cannot_sign_in_with_a_password(client, auth):
     make_user("ghonly", github_id=42)
-    response = sign_in(client, "ghonly", "")
+    response = auth.login("ghonly", "")
     assert response.status_code == 422
-    response = sign_in(client, "ghonly", "anything-at-all")
+    response = auth.login("ghonly", "anything-at-all")
     assert "Incorrect username or password." in response.get_data(as_text=True)
 
 
-def test_inactive_accounts_cannot_sign_in(client):
+def test_inactive_accounts_cannot_sign_in(client, auth):
     make_user("gone", password=PASSWORD, is_active=False)
-    response = sign_in(client, "gone")
+    response = auth.login("gone")
     assert response.status_code == 422
     assert "This account is disabled" in response.get_data(as_text=True)
-    assert signed_in_username(client) is None
+    assert auth.username() is None
 
 
-def test_a_deactivated_account_loses_its_session(client):
+def test_a_deactivated_account_loses_its_session(client, auth):
     user = make_user("hedy", password=PASSWORD)
-    sign_in(client, "hedy")
+    auth.login("hedy")
     user.is_active = False
     db.session.commit()
-    assert signed_in_username(client) is None
+    assert auth.username() is None
 
 
-def test_login_without_csrf_token_is_refused(client):
+def test_login_without_csrf_token_is_refused(client, auth):
     make_user("ida", password=PASSWORD)
     response = client.post("/accounts/login/", data={"username": "ida", "password": PASSWORD})
     assert response.status_code == 400
-    assert signed_in_username(client) is None
+    assert auth.username() is None
 
 
-def test_login_renews_the_session(client):
+def test_login_renews_the_session(client, auth):
     make_user("joan", password=PASSWORD)
     csrf_token_for(client, "/accounts/login/")
     with client.session_transaction() as session:
         session["planted"] = "by an attacker"
         before = dict(session)
-    sign_in(client, "joan")
+    auth.login("joan")
     with client.session_transaction() as session:
         assert "planted" not in session
         assert session.get("_user_id") is not None
         assert session.get("csrf_token") != before.get("csrf_token")
 
 
-def test_remember_me_sets_a_remember_cookie(client):
+def test_remember_me_sets_a_remember_cookie(client, auth):
     make_user("karen", password=PASSWORD)
-    response = sign_in(client, "karen", remember="y")
+    response = auth.login("karen", remember="y")
     assert "remember_token=" in " ".join(response.headers.getlist("Set-Cookie"))
     other = client.application.test_client()
-    response = sign_in(other, "karen")
+    response = auth(other).login("karen")
     assert "remember_token=" not in " ".join(response.headers.getlist("Set-Cookie"))
 
 
@@ -245,9 +223,9 @@ def test_remember_me_sets_a_remember_cookie(client):
     (" //evil.example/", "/profiles/lin/"),
     ("/\t/evil.example/", "/profiles/lin/"),
 ])
-def test_login_next_is_a_local_path_only(client, target, expected):
+def test_login_next_is_a_local_path_only(client, target, expected, auth):
     make_user("lin", password=PASSWORD)
-    response = sign_in(client, "lin", next=target)
+    response = auth.login("lin", next=target)
     assert response.status_code == 302
     assert response.location == expected
 
@@ -267,42 +245,42 @@ def test_login_next_from_the_query_string(client):
 # -- sign out --------------------------------------------------------------------------------------------------
 
 
-def test_logout_is_post_only(client):
+def test_logout_is_post_only(client, auth):
     make_user("nell", password=PASSWORD)
-    sign_in(client, "nell")
+    auth.login("nell")
     response = client.get("/accounts/logout/")
     assert response.status_code == 405
-    assert signed_in_username(client) == "nell"
+    assert auth.username() == "nell"
 
 
-def test_logout_without_csrf_token_is_refused(client):
+def test_logout_without_csrf_token_is_refused(client, auth):
     make_user("olga", password=PASSWORD)
-    sign_in(client, "olga")
+    auth.login("olga")
     response = client.post("/accounts/logout/")
     assert response.status_code == 400
-    assert signed_in_username(client) == "olga"
+    assert auth.username() == "olga"
 
 
-def test_logout_signs_out_and_clears_the_session(client):
+def test_logout_signs_out_and_clears_the_session(client, auth):
     make_user("pat", password=PASSWORD)
-    sign_in(client, "pat", remember="y")
+    auth.login("pat", remember="y")
     token = csrf_token_for(client, "/profiles/pat/")
     response = client.post("/accounts/logout/", data={"csrf_token": token})
     assert response.status_code == 302 and response.location == "/"
-    assert signed_in_username(client) is None
+    assert auth.username() is None
     assert "remember_token=;" in " ".join(response.headers.getlist("Set-Cookie"))
 
 
 # -- account menu ----------------------------------------------------------------------------------------------
 
 
-def test_account_menu_for_anonymous_signed_in_and_staff(client):
+def test_account_menu_for_anonymous_signed_in_and_staff(client, auth):
     html = client.get("/accounts/login/").get_data(as_text=True)
     menu = html.split('<div class="account-nav">')[1].split("</div>")[0]
     assert "Sign in" in menu and "Sign up" in menu and "Sign out" not in menu
 
     make_user("quinn", password=PASSWORD)
-    sign_in(client, "quinn")
+    auth.login("quinn")
     html = client.get("/profiles/quinn/").get_data(as_text=True)
     menu = html.split('<div class="account-nav">')[1].split("</form>")[0]
     assert 'href="/profiles/quinn/"' in menu
@@ -310,9 +288,9 @@ def test_account_menu_for_anonymous_signed_in_and_staff(client):
     assert "Moderation" not in menu
 
 
-def test_account_menu_moderation_link_only_for_staff_and_only_when_it_exists(app, client):
+def test_account_menu_moderation_link_only_for_staff_and_only_when_it_exists(app, client, auth):
     make_user("rosa", password=PASSWORD, is_staff=True)
-    sign_in(client, "rosa")
+    auth.login("rosa")
     html = client.get("/profiles/rosa/").get_data(as_text=True)
     exists = "moderation.queue" in app.view_functions
     assert ('href="/moderation/"' in html) == exists
@@ -392,12 +370,12 @@ def test_profile_escapes_what_people_typed(client):
 
 
 @pytest.mark.parametrize("signed_in", [False, True])
-def test_profile_runs_a_fixed_number_of_queries(client, count_queries, signed_in):
+def test_profile_runs_a_fixed_number_of_queries(client, count_queries, signed_in, auth):
     _profile_data(make_user("xena"), 1)
     _profile_data(make_user("yuri"), 12)
     make_user("viewer", password=PASSWORD)
     if signed_in:
-        sign_in(client, "viewer")
+        auth.login("viewer")
     counts = []
     for username in ("xena", "yuri"):
         with count_queries() as counter:
@@ -410,12 +388,12 @@ def test_profile_runs_a_fixed_number_of_queries(client, count_queries, signed_in
     assert counter.count == (2 if signed_in else 1)
 
 
-def test_profiles_index_sends_you_to_your_profile_or_to_sign_in(client):
+def test_profiles_index_sends_you_to_your_profile_or_to_sign_in(client, auth):
     response = client.get("/profiles/")
     assert response.status_code == 302
     assert response.location == "/accounts/login/?next=/profiles/"
     make_user("zoe", password=PASSWORD)
-    sign_in(client, "zoe")
+    auth.login("zoe")
     response = client.get("/profiles/")
     assert response.status_code == 302 and response.location == "/profiles/zoe/"
 
@@ -473,19 +451,19 @@ def test_create_user_command_validates(app, args, message):
     assert db.session.scalar(select(func.count()).select_from(User)) == 0
 
 
-def test_created_user_can_sign_in(app, client):
+def test_created_user_can_sign_in(app, client, auth):
     app.test_cli_runner().invoke(args=["create-user", "cli-made", "--password", "long-enough-pw"])
-    response = sign_in(client, "cli-made", "long-enough-pw")
+    response = auth.login("cli-made", "long-enough-pw")
     assert response.status_code == 302 and response.location == "/profiles/cli-made/"
 
 
 # -- hostile input: a clear 4xx, never a 500 -------------------------------------------------------------------
 
 
-def test_nul_and_control_characters_are_refused_cleanly(client):
+def test_nul_and_control_characters_are_refused_cleanly(client, auth):
     make_user("nora", password=PASSWORD)
     assert client.get("/profiles/no%00ra/").status_code == 404
-    assert sign_in(client, "no\x00ra").status_code == 422
+    assert auth.login("no\x00ra").status_code == 422
     response = client.post("/accounts/signup/", data=signup_data(client, username="nul-email",
                                                                  email="a\x00b@example.org"))
     assert response.status_code == 422
@@ -495,8 +473,8 @@ def test_nul_and_control_characters_are_refused_cleanly(client):
     assert db.session.scalar(select(func.count()).select_from(User)) == 1
 
 
-def test_very_long_input_is_refused_cleanly(client):
-    response = sign_in(client, "u" * 5000, "p" * 5000)
+def test_very_long_input_is_refused_cleanly(client, auth):
+    response = auth.login("u" * 5000, "p" * 5000)
     assert response.status_code == 422
     response = client.post("/accounts/signup/", data=signup_data(client, email="e" * 300 + "@example.org",
                                                                  password="p" * 2000, confirm="p" * 2000))

@@ -5,56 +5,13 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import requests
 from sqlalchemy import func, select
 
-from tests.conftest import csrf_token_for
 from tests.factories import make_user
-from tests.fakes.oauth_server import FakeGitHub
-from tests.test_accounts import PASSWORD, sign_in, signed_in_username
+from tests.github_support import authorize, dance, start
+from tests.helpers import PASSWORD, csrf_token_for
 from webapp.accounts.models import User
 from webapp.extensions import db
-
-
-@pytest.fixture(scope="module")
-def fake_github():
-    with FakeGitHub() as server:
-        yield server
-
-
-@pytest.fixture
-def github(app, fake_github, monkeypatch):
-    """GitHub sign-in switched on and pointed at the fake server, reset to the documented octocat."""
-    fake_github.reset()
-    monkeypatch.setitem(app.config, "GITHUB_CLIENT_ID", fake_github.client_id)
-    monkeypatch.setitem(app.config, "GITHUB_CLIENT_SECRET", fake_github.client_secret)
-    monkeypatch.setitem(app.config, "GITHUB_OAUTH_URL", fake_github.oauth_url)
-    monkeypatch.setitem(app.config, "GITHUB_API_URL", fake_github.api_url)
-    monkeypatch.setitem(app.config, "FETCH_TIMEOUT", 5)
-    return fake_github
-
-
-def start(client, github: FakeGitHub, path: str = "/accounts/github/login/") -> str:
-    """Begin signing in; return GitHub's authorize URL the site sent the browser to."""
-    response = client.get(path)
-    assert response.status_code == 302
-    authorize = response.location
-    assert authorize.startswith(github.oauth_url + "/authorize?")
-    return authorize
-
-
-def authorize(authorize_url: str) -> str:
-    """Play the person clicking "Authorize" on GitHub: return the callback path with its query."""
-    answer = requests.get(authorize_url, allow_redirects=False, timeout=5)
-    assert answer.status_code == 302
-    callback = urlsplit(answer.headers["Location"])
-    assert callback.path == "/accounts/github/callback/"
-    return f"{callback.path}?{callback.query}"
-
-
-def dance(client, github: FakeGitHub, path: str = "/accounts/github/login/"):
-    """The full round trip; return the site's answer to the callback."""
-    return client.get(authorize(start(client, github, path)))
 
 
 def flashed(client) -> str:
@@ -102,7 +59,7 @@ def test_callback_url_uses_site_url_when_set(app, client, github, monkeypatch):
 # -- the happy path --------------------------------------------------------------------------------------------
 
 
-def test_first_sign_in_creates_an_account_from_the_github_profile(client, github):
+def test_first_sign_in_creates_an_account_from_the_github_profile(client, github, auth):
     response = dance(client, github)
     assert response.status_code == 302
     assert response.location == "/profiles/octocat/"
@@ -113,21 +70,21 @@ def test_first_sign_in_creates_an_account_from_the_github_profile(client, github
     assert user.avatar_url == "https://github.com/images/error/octocat_happy.gif"
     assert user.password_hash is None and not user.is_staff
     assert user.last_login is not None
-    assert signed_in_username(client) == "octocat"
+    assert auth.username() == "octocat"
     assert ("GET", "/api/user/emails") not in github.log  # the public email was enough
 
 
-def test_next_survives_the_round_trip_and_open_redirects_do_not(client, github):
+def test_next_survives_the_round_trip_and_open_redirects_do_not(client, github, auth):
     response = dance(client, github, "/accounts/github/login/?next=/grids/g/web/")
     assert response.location == "/grids/g/web/"
-    client.post("/accounts/logout/", data={"csrf_token": csrf_token_for(client, "/profiles/octocat/")})
+    auth.logout()
     response = dance(client, github, "/accounts/github/login/?next=//evil.example/")
     assert response.location == "/profiles/octocat/"
 
 
-def test_later_sign_ins_match_by_github_id_even_after_a_rename(client, github):
+def test_later_sign_ins_match_by_github_id_even_after_a_rename(client, github, auth):
     dance(client, github)
-    client.post("/accounts/logout/", data={"csrf_token": csrf_token_for(client, "/profiles/octocat/")})
+    auth.logout()
     github.profile["login"] = "octo-renamed"
     github.profile["avatar_url"] = "https://avatars.githubusercontent.com/u/1?v=4"
     response = dance(client, github)
@@ -230,23 +187,23 @@ def test_profile_without_an_id_is_refused(client, github):
     assert users() == []
 
 
-def test_inactive_github_account_is_refused(client, github):
+def test_inactive_github_account_is_refused(client, github, auth):
     make_user("octocat", github_id=1, is_active=False)
     response = dance(client, github)
     assert response.location == "/accounts/login/"
     assert "This account is disabled" in flashed(client)
-    assert signed_in_username(client) is None
+    assert auth.username() is None
 
 
 # -- failures: a message and the sign-in page, never a 500 -----------------------------------------------------
 
 
-def test_denied_authorization(client, github):
+def test_denied_authorization(client, github, auth):
     github.deny = True
     response = dance(client, github)
     assert response.status_code == 302 and response.location == "/accounts/login/"
     assert "GitHub sign-in was cancelled" in flashed(client)
-    assert users() == [] and signed_in_username(client) is None
+    assert users() == [] and auth.username() is None
 
 
 def test_other_error_from_github(client, github):
@@ -277,13 +234,13 @@ def test_callback_without_parameters(client, github):
     assert response.status_code == 302 and response.location == "/accounts/login/"
 
 
-def test_replayed_callback_is_refused(client, github):
+def test_replayed_callback_is_refused(client, github, auth):
     callback = authorize(start(client, github))
     assert client.get(callback).location == "/profiles/octocat/"
-    client.post("/accounts/logout/", data={"csrf_token": csrf_token_for(client, "/profiles/octocat/")})
+    auth.logout()
     response = client.get(callback)
     assert response.location == "/accounts/login/"
-    assert signed_in_username(client) is None
+    assert auth.username() is None
 
 
 def test_token_endpoint_500(client, github):
@@ -333,11 +290,11 @@ def test_callback_is_get_only_and_starting_changes_nothing(client, github):
     assert users() == []
 
 
-def test_password_and_github_accounts_coexist(client, github):
+def test_password_and_github_accounts_coexist(client, github, auth):
     make_user("mona", password=PASSWORD)
     dance(client, github)
-    client.post("/accounts/logout/", data={"csrf_token": csrf_token_for(client, "/profiles/octocat/")})
-    assert sign_in(client, "mona").location == "/profiles/mona/"
+    auth.logout()
+    assert auth.login("mona").location == "/profiles/mona/"
     assert db.session.scalar(select(func.count()).select_from(User)) == 2
 
 

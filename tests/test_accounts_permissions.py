@@ -8,9 +8,8 @@ import pytest
 from flask import Blueprint
 from flask_login import AnonymousUserMixin
 
-from tests.conftest import FreshContextClient, csrf_token_for
 from tests.factories import make_grid, make_package, make_user
-from tests.test_accounts import PASSWORD, sign_in
+from tests.helpers import PASSWORD, csrf_token_for
 from webapp import create_app
 from webapp.accounts import permissions
 from webapp.accounts.queries import package_claimed_by_others
@@ -43,6 +42,7 @@ def guarded_app(app):
         return {"ok": True}
 
     other.register_blueprint(guarded)
+    other.test_client_class = app.test_client_class  # one app context per request, as on the site
     yield other
     with other.app_context():
         db.session.remove()
@@ -51,15 +51,15 @@ def guarded_app(app):
 
 @pytest.fixture
 def guarded(guarded_app):
-    return FreshContextClient(guarded_app, guarded_app.response_class, use_cookies=True)
+    return guarded_app.test_client()
 
 
-def test_login_required_redirects_a_page_to_sign_in_and_back(guarded):
+def test_login_required_redirects_a_page_to_sign_in_and_back(guarded, auth):
     response = guarded.get("/guarded/edit/?tab=2")
     assert response.status_code == 302
     assert response.location == "/accounts/login/?next=/guarded/edit/?tab%3D2"
     make_user("amy", password=PASSWORD)
-    response = sign_in(guarded, "amy", next="/guarded/edit/?tab=2")
+    response = auth(guarded).login("amy", next="/guarded/edit/?tab=2")
     assert response.location == "/guarded/edit/?tab=2"
     assert guarded.get("/guarded/edit/").get_data(as_text=True) == "edited"
 
@@ -89,9 +89,9 @@ def test_login_required_api_gets_json_401(guarded):
     assert response.get_json() == {"detail": "Sign in to do that."}
 
 
-def test_htmx_post_without_csrf_header_is_refused(guarded):
+def test_htmx_post_without_csrf_header_is_refused(guarded, auth):
     make_user("ben", password=PASSWORD)
-    sign_in(guarded, "ben")
+    auth(guarded).login("ben")
     response = guarded.post("/guarded/edit/", headers={"HX-Request": "true"})
     assert response.status_code == 400
     token = csrf_token_for(guarded, "/profiles/ben/")
@@ -99,13 +99,13 @@ def test_htmx_post_without_csrf_header_is_refused(guarded):
     assert response.status_code == 200 and response.get_data(as_text=True) == "edited"
 
 
-def test_staff_required(guarded):
+def test_staff_required(guarded, auth):
     token = csrf_token_for(guarded, "/accounts/login/")
     response = guarded.post("/guarded/staff/", data={"csrf_token": token})
     assert response.status_code == 302 and response.location.startswith("/accounts/login/")
 
     make_user("cat", password=PASSWORD)
-    sign_in(guarded, "cat")
+    auth(guarded).login("cat")
     token = csrf_token_for(guarded, "/profiles/cat/")
     response = guarded.post("/guarded/staff/", data={"csrf_token": token})
     assert response.status_code == 403
@@ -115,9 +115,9 @@ def test_staff_required(guarded):
     assert response.status_code == 403
     assert 'class="inline-error"' in response.get_data(as_text=True)
 
-    staff_client = FreshContextClient(guarded.application, guarded.application.response_class)
+    staff_client = guarded.application.test_client()
     make_user("dee", password=PASSWORD, is_staff=True)
-    sign_in(staff_client, "dee")
+    auth(staff_client).login("dee")
     token = csrf_token_for(staff_client, "/profiles/dee/")
     response = staff_client.post("/guarded/staff/", data={"csrf_token": token})
     assert response.status_code == 200 and response.get_data(as_text=True) == "staff did it"

@@ -6,9 +6,9 @@ import itertools
 
 import pytest
 
-from tests.conftest import require_or_skip
-from tests.factories import make_package, make_user
-from webapp.api import ratelimit
+from tests.factories import make_package
+from tests.helpers import require_or_skip
+from webapp import ratelimit
 
 _addresses = itertools.count(1)
 
@@ -120,12 +120,9 @@ def test_rate_limit_counts_api_v3_too(client, rate_limit):
     assert client.get("/api/v3/packages/", environ_base=address).status_code == 429
 
 
-def test_signed_in_people_are_not_limited(client, rate_limit):
+def test_signed_in_people_are_not_limited(client, rate_limit, auth):
     rate_limit(1)
-    user = make_user("limited")
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
+    auth.new_user("limited")
     address = fresh_address()
     for _ in range(3):
         assert client.get("/api/v4/", environ_base=address).status_code == 200

@@ -9,6 +9,7 @@ from flask import g
 from sqlalchemy import select
 
 from tests.factories import make_category, make_grid, make_package, make_user
+from tests.helpers import password_hash
 from webapp.extensions import db
 
 V3_PACKAGE_KEYS = {
@@ -18,18 +19,12 @@ V3_PACKAGE_KEYS = {
 }
 
 
-def sign_in(client, user) -> None:
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
-
-
 @pytest.fixture
 def catalogue():
     apps = make_category("App", slug="apps")
-    author = make_user("jezdez", github_login="jezdez")
+    author = make_user("jezdez", github_login="jezdez", password_hash=password_hash())
     django = make_package("Django", slug="django", category=apps, commits_over_52=[3, 0, 5],
-                          participants=["adrian", "jacob"], pypi_version="5.0", usage_count=356,
+                          participants=["adrian", "jacob"], pypi_version="5.0", versions=0, usage_count=356,
                           created_by_id=author.id, last_modified_by_id=author.id,
                           created=datetime(2010, 8, 14, 22, 50, 35, 123456, tzinfo=timezone.utc),
                           last_fetched=datetime(2015, 2, 28, 12, 4, 58, 537000, tzinfo=timezone.utc))
@@ -127,8 +122,8 @@ def test_users_need_signing_in(client, catalogue, path):
     assert "jezdez@" not in response.get_data(as_text=True)
 
 
-def test_users_for_signed_in_people(client, catalogue):
-    sign_in(client, catalogue["author"])
+def test_users_for_signed_in_people(client, catalogue, auth):
+    auth.sign_in(catalogue["author"])
     listing = client.get("/api/v3/users/")
     assert listing.status_code == 200
     assert listing.headers["Cache-Control"] == "private, no-cache"
@@ -179,13 +174,16 @@ def measure(client, count_queries, path: str) -> dict[int, int]:
     return counts
 
 
-def test_query_counts(client, demo, count_queries):
+def test_query_counts(client, demo, count_queries, auth):
     from webapp.accounts.models import User
     from webapp.grids.models import Grid
 
     grid_slug = db.session.scalar(select(Grid.slug).where(Grid.id == 231))
     measured = {path: measure(client, count_queries, path.format(grid=grid_slug)) for path in V3_COUNTS}
     assert measured == {path: {1: count, 100: count} for path, count in V3_COUNTS.items()}
-    sign_in(client, db.session.scalar(select(User).where(User.username == "ada")))
+    ada = db.session.scalar(select(User).where(User.username == "ada"))
+    ada.password_hash = password_hash()  # demo people sign in with GitHub only
+    db.session.commit()
+    auth.sign_in(ada)
     measured = {path: measure(client, count_queries, path) for path in V3_SIGNED_IN_COUNTS}
     assert measured == {path: {1: count, 100: count} for path, count in V3_SIGNED_IN_COUNTS.items()}

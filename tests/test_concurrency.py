@@ -16,10 +16,10 @@ import pytest
 from sqlalchemy import func, select
 
 import webapp.models  # noqa: F401  (every model mapped, so versioned_models() sees them all)
-from tests.editing_support import a_package, password_hash, people  # noqa: F401
+from tests.editing_support import a_package
 from tests.factories import make_category, make_grid, make_package, make_user
-from tests.live_server import Browser, gunicorn_server, simultaneously  # noqa: F401
-from tests.test_accounts import PASSWORD
+from tests.helpers import PASSWORD, password_hash
+from tests.live_server import Browser, simultaneously
 from webapp.catalog.models import Flag, Package, Usage
 from webapp.extensions import db
 from webapp.grids.models import Element, Feature, Grid, GridPackage
@@ -122,8 +122,8 @@ def test_two_saves_of_the_same_revision_one_wins_the_other_gets_409(gunicorn_ser
     for round_ in range(ROUNDS):
         revision, recorded = race.revision(), race.recorded()
         texts = {alice: f"Alice version {round_}", bob: f"Bob version {round_}"}
-        responses = dict(zip(texts, simultaneously(
-            *(lambda person=person: person.post(race.path, race.form(revision, texts[person])) for person in texts))))
+        posts = [lambda person=person: person.post(race.path, race.form(revision, texts[person])) for person in texts]
+        responses = dict(zip(texts, simultaneously(*posts), strict=True))
         assert statuses(responses.values()) == sorted([race.saved, 409]), (
             round_, [(r.status_code, r.text[:500]) for r in responses.values()])
         [loser] = [person for person, response in responses.items() if response.status_code == 409]
@@ -149,7 +149,7 @@ def test_two_staff_deciding_one_flag_at_once_take_one_decision(gunicorn_server, 
         flag_id, package_id = flag.id, package.id  # the threads must not touch the test's database session
         responses = simultaneously(*(
             lambda browser=browser, decision=decision: browser.post(f"/moderation/flags/{flag_id}/{decision}/")
-            for browser, decision in zip(staff, decisions)))
+            for browser, decision in zip(staff, decisions, strict=True)))
         assert statuses(responses) == [302, 302]
         pages = [browser.get("/moderation/").text for browser in staff]
         assert sum("was already" in page for page in pages) == 1, round_
@@ -189,7 +189,7 @@ def test_packages_added_to_a_grid_at_once_are_all_counted(gunicorn_server, peopl
         responses = simultaneously(*(
             lambda browser=browser, package_id=package_id: browser.post("/grids/g/race/packages/add/",
                                                                         {"package_id": package_id}, htmx=True)
-            for browser, package_id in zip((alice, bob), package_ids)))
+            for browser, package_id in zip((alice, bob), package_ids, strict=True)))
         assert statuses(responses) == [200, 200]
         assert db.session.scalar(select(Grid.package_count).where(Grid.id == grid_id)) == 2 * (round_ + 1)
 

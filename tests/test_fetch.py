@@ -8,14 +8,14 @@ import pytest
 from sqlalchemy import select
 
 from tests.fakes.remote_hosts import SyntheticRepo
-from tests.fetch_support import RECORDED_AT, clock, fetcher, package, reload, remote  # noqa: F401 (fixtures)
+from tests.fetch_support import RECORDED_AT, package, reload
 from webapp.catalog.models import Package, Version
 from webapp.catalog.scoring import FORMULA
 from webapp.extensions import db
-from webapp.fetch.handlers.pypi import pypi_name, python3_from_requires
+from webapp.fetch.handlers.pypi import python3_from_requires
 from webapp.fetch.models import HttpCacheEntry
-from webapp.fetch.repo_urls import normalise_repo_url
 from webapp.fetch.services import fetch_package
+from webapp.repos import normalise_repo_url, pypi_name
 
 UTC = timezone.utc
 

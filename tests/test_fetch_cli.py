@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from tests.fetch_support import package, reload, remote  # noqa: F401 (fixtures)
+from tests.fetch_support import package, reload
+from webapp.config import parse_duration
 from webapp.db_types import utcnow
-from webapp.fetch.commands import parse_duration
 
 
 @pytest.fixture

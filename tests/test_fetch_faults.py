@@ -7,7 +7,7 @@ import threading
 import pytest
 from sqlalchemy import event, select
 
-from tests.fetch_support import RECORDED_AT, clock, fetcher, package, reload, remote  # noqa: F401 (fixtures)
+from tests.fetch_support import RECORDED_AT, package, reload
 from webapp.catalog.models import Package, Version
 from webapp.extensions import db
 from webapp.fetch.fetcher import Fetcher

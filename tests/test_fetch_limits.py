@@ -16,15 +16,15 @@ from urllib.parse import quote, unquote, urlsplit
 
 import pytest
 
-from tests.editing_support import login, people, post  # noqa: F401 (fixtures)
+from tests.editing_support import post
 from tests.fakes.recorder import RecordingHost
 from tests.fakes.remote_hosts import SyntheticRepo
-from tests.fetch_support import RECORDED_AT, clock, fetcher, package, reload, remote  # noqa: F401 (fixtures)
+from tests.fetch_support import RECORDED_AT, package, reload
 from webapp.fetch.fetcher import REPO_HOSTS, Fetcher
 from webapp.fetch.handlers.base import RepoHandler
 from webapp.fetch.http import ConditionalCache, FetchError, HostClient, NotFound
-from webapp.fetch.repo_urls import KNOWN_HOSTS, RepoRef, parse_repo_url
 from webapp.fetch.services import fetch_package
+from webapp.repos import KNOWN_HOSTS, RepoRef, parse_repo_url
 
 DOMAINS = {kind: domain for domain, kind in KNOWN_HOSTS.items()}
 MB = 1024 * 1024
@@ -109,13 +109,13 @@ def test_a_dripping_host_is_cut_off_at_the_deadline(app, remote, clock, monkeypa
     assert django.fetch_error_count == 1
 
 
-def test_fetch_now_answers_within_the_request_deadline(app, client, remote, people, monkeypatch):  # noqa: F811
+def test_fetch_now_answers_within_the_request_deadline(app, client, remote, people, monkeypatch, auth):  # noqa: F811
     for key, value in {"FETCH_TIMEOUT": 5.0, "FETCH_DEADLINE": 30.0, "FETCH_PACKAGE_DEADLINE": 180.0,
                        "FETCH_REQUEST_DEADLINE": 1.5, "FETCH_BACKOFF": 0.0}.items():
         monkeypatch.setitem(app.config, key, value)
     django = django_with_data()
     remote.inject("pypi", "django", "drip", interval=0.5, length=20, times=None)
-    login(client, people.other)
+    auth.sign_in(people.other)
 
     started = time.monotonic()
     response = post(client, "/packages/django/fetch/")
@@ -129,11 +129,11 @@ def test_fetch_now_answers_within_the_request_deadline(app, client, remote, peop
     assert "The fetch failed:" in client.get("/packages/p/django/").get_data(as_text=True)
 
 
-def test_a_spent_quota_is_not_waited_for_inside_a_web_request(app, client, remote, people, monkeypatch):  # noqa: F811
+def test_a_spent_quota_is_not_waited_for_inside_a_web_request(app, client, remote, people, monkeypatch, auth):  # noqa: F811
     monkeypatch.setitem(app.config, "FETCH_REQUEST_DEADLINE", 2.0)
     deps = package("https://github.com/django/deps", repo_watchers=5)
     remote.inject("github", r"^/repos/django/deps$", "rate_limit", reset_in=60)
-    login(client, people.other)
+    auth.sign_in(people.other)
 
     started = time.monotonic()
     post(client, "/packages/deps/fetch/")
@@ -229,7 +229,8 @@ def test_links_and_redirects_under_the_api_base_are_still_followed(remote, fetch
 @pytest.mark.parametrize("kind", sorted(REPO_HOSTS))
 def test_tokens_reach_only_the_api_base(app, other_host, kind):
     """The client's own check, for each host's client with its token: only URLs under its base are sent."""
-    config = {**TOKENS, **{key: f"{other_host.base_url}/{name}" for name, (_, key, *_rest) in REPO_HOSTS.items()}}
+    config = {**app.config, **TOKENS,
+              **{key: f"{other_host.base_url}/{name}" for name, (_, key, *_rest) in REPO_HOSTS.items()}}
     fetcher = Fetcher(config)
     client = fetcher.clients[kind]
     base = f"{other_host.base_url}/{kind}"
@@ -307,11 +308,11 @@ def test_every_handler_encodes_or_refuses_the_names_it_puts_in_api_paths(kind):
             assert quote(name, safe="") in path, (owner, name, path)
 
 
-def test_the_add_form_explains_a_hostile_repository_url(client, people):  # noqa: F811
+def test_the_add_form_explains_a_hostile_repository_url(client, people, auth):  # noqa: F811
     from tests.factories import make_category
 
     category = make_category()
-    login(client, people.other)
+    auth.sign_in(people.other)
     for url in ("https://github.com/../user", "https://bitbucket.org/owner/%2e%2e", "https://gitlab.com/user"):
         response = post(client, "/packages/add/", {"title": "Widget", "slug": "widget", "category": category.id,
                                                    "repo_url": url})

@@ -17,17 +17,7 @@ from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 from sqlalchemy import text
 
-from tests.fetch_support import (  # noqa: F401 (fixtures)
-    REDIS_URL,
-    ROOT,
-    package,
-    queue,
-    redis_db,
-    redis_is_up,
-    reload,
-    remote,
-    run_jobs,
-)
+from tests.fetch_support import REDIS_URL, ROOT, package, reload, run_jobs
 from webapp.catalog.models import Version
 from webapp.db_types import utcnow
 from webapp.extensions import db

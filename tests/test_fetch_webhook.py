@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from tests.fetch_support import package, queue, redis_db, reload, remote  # noqa: F401 (fixtures)
+from tests.fetch_support import package, reload
 from webapp.fetch.jobs import job_id_for
 
 SECRET = "webhook-secret-for-tests"

@@ -9,9 +9,7 @@ from html.parser import HTMLParser
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import csrf_token_for
 from tests.factories import make_category, make_grid, make_package, make_user
-from tests.test_accounts import PASSWORD, sign_in
 from webapp.catalog.models import Package, Version
 from webapp.db_types import utcnow
 from webapp.extensions import db
@@ -19,13 +17,6 @@ from webapp.grids.models import Element, Feature, Grid, GridPackage
 from webapp.history.models import Change
 
 HX = {"HX-Request": "true"}
-
-
-def signed_in(client, username: str = "editor", *, staff: bool = False) -> str:
-    """Sign ``client`` in as a new user and return a CSRF token for its session."""
-    make_user(username, password=PASSWORD, is_staff=staff)
-    assert sign_in(client, username).status_code == 302
-    return csrf_token_for(client, "/grids/")
 
 
 def fresh(model, ident):
@@ -57,8 +48,8 @@ def page_text(response) -> str:
 # -- creating and editing grids ------------------------------------------------------------------------------
 
 
-def test_create_a_grid(client):
-    token = signed_in(client, "gwen")
+def test_create_a_grid(client, auth):
+    token = auth.new_user("gwen")
     form = client.get("/grids/add/")
     assert form.status_code == 200 and 'name="title"' in page_text(form) and 'name="slug"' in page_text(form)
 
@@ -77,8 +68,8 @@ def test_create_a_grid(client):
     assert "<strong>later</strong>" in page and "This grid has no packages yet." in page
 
 
-def test_create_a_grid_makes_the_address_from_the_title_when_left_empty(client):
-    token = signed_in(client)
+def test_create_a_grid_makes_the_address_from_the_title_when_left_empty(client, auth):
+    token = auth.new_user()
     response = client.post("/grids/add/", data={"csrf_token": token, "title": "Ünïcode & REST APIs!", "slug": ""})
     assert response.location == "/grids/g/unicode-rest-apis/"
 
@@ -94,8 +85,8 @@ def test_create_a_grid_makes_the_address_from_the_title_when_left_empty(client):
     ({"description": "d" * 5001}, "Field cannot be longer than 5000 characters."),
     ({"title": "Bell\x07"}, "Remove the control characters"),
 ])
-def test_create_a_grid_refuses_bad_input_with_form_errors(client, fields, message):
-    token = signed_in(client)
+def test_create_a_grid_refuses_bad_input_with_form_errors(client, fields, message, auth):
+    token = auth.new_user()
     data = {"csrf_token": token, "title": "Fine", "slug": "fine", "description": "", **fields}
     response = client.post("/grids/add/", data=data)
     assert response.status_code == 422
@@ -103,9 +94,9 @@ def test_create_a_grid_refuses_bad_input_with_form_errors(client, fields, messag
     assert db.session.scalar(select(func.count()).select_from(Grid)) == 0
 
 
-def test_grid_addresses_are_unique(client):
+def test_grid_addresses_are_unique(client, auth):
     make_grid("Existing", slug="taken")
-    token = signed_in(client)
+    token = auth.new_user()
     response = client.post("/grids/add/", data={"csrf_token": token, "title": "Taken", "slug": "taken"})
     assert response.status_code == 422
     assert "A grid with this address already exists." in page_text(response)
@@ -114,9 +105,9 @@ def test_grid_addresses_are_unique(client):
     assert db.session.scalar(select(func.count()).select_from(Grid)) == 1
 
 
-def test_edit_a_grid_records_each_changed_field(client):
+def test_edit_a_grid_records_each_changed_field(client, auth):
     grid = make_grid("Old title", description="Old words")
-    token = signed_in(client, "hal")
+    token = auth.new_user("hal")
     form = page_text(client.get(f"/grids/g/{grid.slug}/edit/"))
     assert 'name="revision" type="hidden" value="1"' in form and "Old words" in form
     assert 'name="slug"' not in form  # the address never changes
@@ -132,9 +123,9 @@ def test_edit_a_grid_records_each_changed_field(client):
                                                                                   "New title")
 
 
-def test_a_stale_grid_edit_is_refused_and_shows_both_versions(client):
+def test_a_stale_grid_edit_is_refused_and_shows_both_versions(client, auth):
     grid = make_grid("Shared", description="First words")
-    token = signed_in(client)
+    token = auth.new_user()
     client.post("/grids/g/shared/edit/", data={"csrf_token": token, "revision": "1", "title": "Shared",
                                                 "description": "Someone else's words"})
 
@@ -154,16 +145,16 @@ def test_a_stale_grid_edit_is_refused_and_shows_both_versions(client):
 
 
 @pytest.mark.parametrize("revision", ["", "abc", "-1", "99999999999"])
-def test_a_grid_edit_without_a_usable_revision_is_stale(client, revision):
+def test_a_grid_edit_without_a_usable_revision_is_stale(client, revision, auth):
     grid = make_grid("Rev")
-    token = signed_in(client)
+    token = auth.new_user()
     response = client.post("/grids/g/rev/edit/", data={"csrf_token": token, "revision": revision, "title": "X"})
     assert response.status_code == 409 and fresh(Grid, grid.id).title == "Rev"
 
 
-def test_staff_lock_and_unlock_a_grid(client):
+def test_staff_lock_and_unlock_a_grid(client, auth):
     grid = make_grid("Lockable")
-    token = signed_in(client, "sam", staff=True)
+    token = auth.new_user("sam", staff=True)
     response = client.post("/grids/g/lockable/lock/", data={"csrf_token": token, "locked": "1"})
     assert response.status_code == 302 and fresh(Grid, grid.id).is_locked is True
     assert "locked</span>" in page_text(client.get("/grids/g/lockable/"))
@@ -175,12 +166,12 @@ def test_staff_lock_and_unlock_a_grid(client):
     assert client.post("/grids/g/lockable/lock/", data={"csrf_token": token}).status_code == 400
 
 
-def test_staff_delete_a_grid_after_confirming(client):
+def test_staff_delete_a_grid_after_confirming(client, auth):
     packages = [make_package(f"keep-{i}") for i in range(3)]
     grid = make_grid("Doomed", packages=packages, features=2)
     other = make_grid("Other", packages=packages[:1], features=1)
     grid_id, other_id, package_ids = grid.id, other.id, [p.id for p in packages]
-    token = signed_in(client, "sam", staff=True)
+    token = auth.new_user("sam", staff=True)
 
     confirm = client.get("/grids/g/doomed/delete/")
     assert confirm.status_code == 200
@@ -205,14 +196,14 @@ def test_staff_delete_a_grid_after_confirming(client):
 # -- packages in a grid ----------------------------------------------------------------------------------------
 
 
-def test_the_package_picker_searches_and_leaves_out_packages_already_in_the_grid(client):
+def test_the_package_picker_searches_and_leaves_out_packages_already_in_the_grid(client, auth):
     category = make_category()
     inside = make_package("django-rest-framework", category=category)
     make_package("django-ninja", category=category, repo_description="Fast REST APIs")
     make_package("flask-restful", category=category)
     make_package("django-removed", category=category, removed_at=utcnow())
     make_grid("APIs", packages=[inside])
-    signed_in(client)
+    auth.new_user()
 
     page = client.get("/grids/g/apis/packages/add/")
     assert page.status_code == 200
@@ -233,10 +224,10 @@ def test_the_package_picker_searches_and_leaves_out_packages_already_in_the_grid
         client.get("/grids/g/apis/packages/add/?q=rest-framework", headers={**HX, "HX-Target": "package-picker"}))
 
 
-def test_add_packages_with_htmx_keeps_the_package_count(client):
+def test_add_packages_with_htmx_keeps_the_package_count(client, auth):
     packages = [make_package(f"pkg-{i}") for i in range(3)]
     grid = make_grid("Counted", packages=packages[:1])
-    token = signed_in(client, "ivy")
+    token = auth.new_user("ivy")
 
     response = client.post("/grids/g/counted/packages/add/", data={"package_id": packages[1].id, "q": "pkg"},
                            headers={**HX, "X-CSRFToken": token})
@@ -263,11 +254,11 @@ def test_add_packages_with_htmx_keeps_the_package_count(client):
     assert column_titles(page_text(client.get("/grids/g/counted/?sort=title"))) == ["pkg-0", "pkg-1"]
 
 
-def test_add_a_package_without_javascript_comes_back_to_the_picker(client):
+def test_add_a_package_without_javascript_comes_back_to_the_picker(client, auth):
     package = make_package("plain")
     removed = make_package("gone", removed_at=utcnow())
     grid = make_grid("NoJS")
-    token = signed_in(client)
+    token = auth.new_user()
     response = client.post("/grids/g/nojs/packages/add/", data={"csrf_token": token, "package_id": package.id,
                                                                 "q": "pla"})
     assert response.status_code == 303 and response.location == "/grids/g/nojs/packages/add/?q=pla"
@@ -283,11 +274,11 @@ def column_titles(html: str) -> list[str]:
     return re.findall(r'class="pkg" href="/packages/p/[^/]+/">([^<]+)</a>', head)
 
 
-def test_remove_a_package_deletes_its_cells_and_keeps_them_in_the_history(client):
+def test_remove_a_package_deletes_its_cells_and_keeps_them_in_the_history(client, auth):
     packages = [make_package("stay"), make_package("leave")]
     grid = make_grid("Trim", packages=packages, features=2)
     leaving_id = member_of(grid, packages[1]).id
-    token = signed_in(client)
+    token = auth.new_user()
 
     response = client.post(f"/grids/g/trim/packages/{leaving_id}/remove/",
                            data={"csrf_token": token, "next": "/grids/g/trim/?sort=title"})
@@ -305,21 +296,21 @@ def test_remove_a_package_deletes_its_cells_and_keeps_them_in_the_history(client
     assert client.post(f"/grids/g/trim/packages/{leaving_id}/remove/", data={"csrf_token": token}).status_code == 404
 
 
-def test_remove_a_package_with_htmx_redirects_back_to_the_grid(client):
+def test_remove_a_package_with_htmx_redirects_back_to_the_grid(client, auth):
     packages = [make_package("a1"), make_package("a2")]
     grid = make_grid("HxTrim", packages=packages)
-    token = signed_in(client)
+    token = auth.new_user()
     response = client.post(f"/grids/g/hxtrim/packages/{member_of(grid, packages[0]).id}/remove/",
                            data={"next": "https://evil.example/"}, headers={**HX, "X-CSRFToken": token})
     assert response.status_code == 200 and response.headers["HX-Redirect"] == "/grids/g/hxtrim/"
     assert fresh(Grid, grid.id).package_count == 1
 
 
-def test_a_package_of_another_grid_cannot_be_removed_through_this_one(client):
+def test_a_package_of_another_grid_cannot_be_removed_through_this_one(client, auth):
     package = make_package("shared")
     make_grid("Mine", packages=[package])
     theirs = make_grid("Theirs", packages=[package])
-    token = signed_in(client)
+    token = auth.new_user()
     response = client.post(f"/grids/g/mine/packages/{member_of(theirs, package).id}/remove/",
                            data={"csrf_token": token})
     assert response.status_code == 404 and fresh(Grid, theirs.id).package_count == 1
@@ -328,9 +319,9 @@ def test_a_package_of_another_grid_cannot_be_removed_through_this_one(client):
 # -- features ---------------------------------------------------------------------------------------------------
 
 
-def test_add_edit_and_delete_a_feature(client):
+def test_add_edit_and_delete_a_feature(client, auth):
     grid = make_grid("Rows", packages=[make_package("one")])
-    token = signed_in(client, "staffer", staff=True)
+    token = auth.new_user("staffer", staff=True)
 
     response = client.post("/grids/g/rows/features/add/", data={
         "csrf_token": token, "title": "Async support", "description": "Works with `asyncio`"})
@@ -374,19 +365,19 @@ def test_add_edit_and_delete_a_feature(client):
     ({"title": "t" * 101}, "Field cannot be longer than 100 characters."),
     ({"description": "d" * 1001}, "Field cannot be longer than 1000 characters."),
 ])
-def test_feature_forms_refuse_bad_input(client, fields, message):
+def test_feature_forms_refuse_bad_input(client, fields, message, auth):
     make_grid("Bad rows")
-    token = signed_in(client)
+    token = auth.new_user()
     response = client.post("/grids/g/bad-rows/features/add/", data={"csrf_token": token, "title": "Ok", **fields})
     assert response.status_code == 422 and message in page_text(response)
     assert db.session.scalar(select(func.count()).select_from(Feature)) == 0
 
 
-def test_a_feature_of_another_grid_is_not_found(client):
+def test_a_feature_of_another_grid_is_not_found(client, auth):
     make_grid("Here")
     there = make_grid("There", features=1)
     feature_id = db.session.scalar(select(Feature.id).where(Feature.grid_id == there.id))
-    signed_in(client, staff=True)
+    auth.new_user(staff=True)
     assert client.get(f"/grids/g/here/features/{feature_id}/edit/").status_code == 404
     assert client.get(f"/grids/g/here/features/{feature_id}/delete/").status_code == 404
     assert client.get("/grids/g/nowhere/features/add/").status_code == 404
@@ -403,9 +394,9 @@ def cell_grid():
     return grid, member_of(grid, package), features
 
 
-def test_cell_editor_comes_inline_for_htmx_and_as_a_page_without(client, cell_grid):
+def test_cell_editor_comes_inline_for_htmx_and_as_a_page_without(client, cell_grid, auth):
     grid, member, (feature, _) = cell_grid
-    signed_in(client)
+    auth.new_user()
 
     inline = client.get(cell_url(grid, member, feature, edit=True), headers=HX)
     html = page_text(inline)
@@ -423,9 +414,9 @@ def test_cell_editor_comes_inline_for_htmx_and_as_a_page_without(client, cell_gr
     assert f'href="/grids/g/cells/#cell-{member.id}-{feature.id}"' in text  # Cancel goes back to the grid
 
 
-def test_save_a_new_cell_inline_renders_it(client, cell_grid):
+def test_save_a_new_cell_inline_renders_it(client, cell_grid, auth):
     grid, member, (feature, _) = cell_grid
-    token = signed_in(client, "joe")
+    token = auth.new_user("joe")
 
     response = client.post(cell_url(grid, member, feature), data={"text": "yes — with **care**", "revision": "0"},
                            headers={**HX, "X-CSRFToken": token})
@@ -443,11 +434,11 @@ def test_save_a_new_cell_inline_renders_it(client, cell_grid):
         "create", "yes — with **care**", grid.id, member.package_id)
 
 
-def test_update_a_cell_with_its_revision(client, cell_grid):
+def test_update_a_cell_with_its_revision(client, cell_grid, auth):
     grid, member, (feature, _) = cell_grid
     db.session.add(Element(grid_package_id=member.id, feature_id=feature.id, text="no"))
     db.session.commit()
-    token = signed_in(client)
+    token = auth.new_user()
     editor = page_text(client.get(cell_url(grid, member, feature, edit=True), headers=HX))
     assert 'name="revision" value="1"' in editor and ">no</textarea>" in editor
 
@@ -466,11 +457,11 @@ def test_update_a_cell_with_its_revision(client, cell_grid):
     assert fresh(Element, element.id).revision == 2
 
 
-def test_a_stale_cell_save_is_refused_and_shows_both_versions(client, cell_grid):
+def test_a_stale_cell_save_is_refused_and_shows_both_versions(client, cell_grid, auth):
     grid, member, (feature, _) = cell_grid
     db.session.add(Element(grid_package_id=member.id, feature_id=feature.id, text="yes", revision=3))
     db.session.commit()
-    token = signed_in(client)
+    token = auth.new_user()
 
     response = client.post(cell_url(grid, member, feature), data={"text": "no — my take", "revision": "2"},
                            headers={**HX, "X-CSRFToken": token})
@@ -511,9 +502,9 @@ def test_a_save_racing_another_save_of_the_same_revision_loses(cell_grid):
     assert fresh(Element, element.id).text == "theirs" and changes() == []
 
 
-def test_creating_a_cell_someone_else_created_meanwhile_is_stale(client, cell_grid):
+def test_creating_a_cell_someone_else_created_meanwhile_is_stale(client, cell_grid, auth):
     grid, member, (feature, _) = cell_grid
-    token = signed_in(client)
+    token = auth.new_user()
     editor = page_text(client.get(cell_url(grid, member, feature, edit=True), headers=HX))
     assert 'name="revision" value="0"' in editor
     db.session.add(Element(grid_package_id=member.id, feature_id=feature.id, text="++ theirs"))
@@ -531,9 +522,9 @@ def test_creating_a_cell_someone_else_created_meanwhile_is_stale(client, cell_gr
     assert response.status_code == 409
 
 
-def test_cell_save_without_javascript_redirects_to_the_grid(client, cell_grid):
+def test_cell_save_without_javascript_redirects_to_the_grid(client, cell_grid, auth):
     grid, member, (feature, _) = cell_grid
-    token = signed_in(client)
+    token = auth.new_user()
     response = client.post(cell_url(grid, member, feature), data={"csrf_token": token, "text": "?", "revision": "0"})
     assert response.status_code == 303
     assert response.location == f"/grids/g/cells/#cell-{member.id}-{feature.id}"
@@ -542,32 +533,32 @@ def test_cell_save_without_javascript_redirects_to_the_grid(client, cell_grid):
     assert stale.status_code == 409 and "<html" in page_text(stale)
 
 
-def test_cell_display_for_cancel(client, cell_grid):
+def test_cell_display_for_cancel(client, cell_grid, auth):
     grid, member, (feature, _) = cell_grid
     db.session.add(Element(grid_package_id=member.id, feature_id=feature.id, text="yes"))
     db.session.commit()
     anonymous = client.get(cell_url(grid, member, feature), headers=HX)
     assert anonymous.status_code == 200 and "cell-yes" in page_text(anonymous)
     assert "cell-edit" not in page_text(anonymous)
-    signed_in(client)
+    auth.new_user()
     display = client.get(cell_url(grid, member, feature), headers=HX)
     assert display.status_code == 200 and "cell-yes" in page_text(display) and "cell-edit" in page_text(display)
     browser = client.get(cell_url(grid, member, feature))
     assert browser.status_code == 302 and browser.location == f"/grids/g/cells/#cell-{member.id}-{feature.id}"
 
 
-def test_an_empty_new_cell_is_not_created(client, cell_grid):
+def test_an_empty_new_cell_is_not_created(client, cell_grid, auth):
     grid, member, (feature, _) = cell_grid
-    token = signed_in(client)
+    token = auth.new_user()
     response = client.post(cell_url(grid, member, feature), data={"text": "  \r\n ", "revision": "0"},
                            headers={**HX, "X-CSRFToken": token})
     assert response.status_code == 200 and "No entry" in page_text(response)
     assert db.session.scalar(select(func.count()).select_from(Element)) == 0 and changes() == []
 
 
-def test_cell_input_is_checked(client, cell_grid):
+def test_cell_input_is_checked(client, cell_grid, auth):
     grid, member, (feature, _) = cell_grid
-    token = signed_in(client)
+    token = auth.new_user()
     too_long = client.post(cell_url(grid, member, feature), data={"text": "y" * 1001, "revision": "0"},
                            headers={**HX, "X-CSRFToken": token})
     assert too_long.status_code == 422 and "Keep a cell under 1000 characters." in page_text(too_long)
@@ -578,12 +569,12 @@ def test_cell_input_is_checked(client, cell_grid):
     assert db.session.scalar(select(func.count()).select_from(Element)) == 0
 
 
-def test_cells_outside_the_grid_are_not_found(client, cell_grid):
+def test_cells_outside_the_grid_are_not_found(client, cell_grid, auth):
     grid, member, (feature, _) = cell_grid
     other = make_grid("Elsewhere", packages=[make_package("elsewhere")], features=1)
     other_member = db.session.scalar(select(GridPackage).where(GridPackage.grid_id == other.id))
     other_feature = db.session.scalar(select(Feature).where(Feature.grid_id == other.id))
-    token = signed_in(client)
+    token = auth.new_user()
     for path in (cell_url(grid, other_member, feature, edit=True), cell_url(grid, member, other_feature, edit=True),
                  f"/grids/g/nope/cells/{member.id}/{feature.id}/edit/", f"/grids/g/cells/cells/0/{feature.id}/"):
         assert client.get(path, headers=HX).status_code == 404, path
@@ -662,9 +653,9 @@ def test_the_inertness_check_catches_live_markup():
                  '<a href="https://example.org" title="&quot; onmouseover=x">ok</a></p>')
 
 
-def test_xss_typed_into_grid_feature_and_cell_renders_inert(client):
+def test_xss_typed_into_grid_feature_and_cell_renders_inert(client, auth):
     package = make_package("target")
-    token = signed_in(client)
+    token = auth.new_user()
     for index, payload in enumerate(XSS):
         slug = f"xss-{index}"
         response = client.post("/grids/add/", data={"csrf_token": token, "title": payload[:100], "slug": slug,
@@ -689,11 +680,11 @@ def test_xss_typed_into_grid_feature_and_cell_renders_inert(client):
     assert db.session.scalar(select(func.count()).select_from(Element)) == len(XSS)
 
 
-def test_xss_in_a_stale_cell_conflict_view_is_inert(client, cell_grid):
+def test_xss_in_a_stale_cell_conflict_view_is_inert(client, cell_grid, auth):
     grid, member, (feature, _) = cell_grid
     db.session.add(Element(grid_package_id=member.id, feature_id=feature.id, text=XSS[1], revision=2))
     db.session.commit()
-    token = signed_in(client)
+    token = auth.new_user()
     response = client.post(cell_url(grid, member, feature), data={"text": XSS[0], "revision": "1"},
                            headers={**HX, "X-CSRFToken": token})
     assert response.status_code == 409
@@ -725,21 +716,21 @@ def small_and_large_grids():
 
 
 def test_grid_page_query_count_is_fixed_for_anonymous_and_signed_in_viewers(client, count_queries,
-                                                                            small_and_large_grids):
-    assert [_grid_page_queries(client, count_queries, slug) for slug in ("small", "large", "locked")] == [5, 5, 5]
-    signed_in(client, "viewer")
+                                                                            small_and_large_grids, auth):
+    assert [_grid_page_queries(client, count_queries, slug) for slug in ("small", "large", "locked")] == [4, 4, 4]
+    auth.new_user("viewer")
     # one more to load the signed-in person, one for which of the grid's packages they use
-    assert [_grid_page_queries(client, count_queries, slug) for slug in ("small", "large", "locked")] == [7, 7, 7]
+    assert [_grid_page_queries(client, count_queries, slug) for slug in ("small", "large", "locked")] == [6, 6, 6]
     staff_client = client.application.test_client()
-    signed_in(staff_client, "boss", staff=True)
+    auth(staff_client).new_user("boss", staff=True)
     assert [_grid_page_queries(staff_client, count_queries, slug) for slug in ("small", "large", "locked")] == [
-        7, 7, 7]
+        6, 6, 6]
     page = page_text(staff_client.get("/grids/g/large/"))
     assert page.count('class="cell-edit"') == 25 * 10
 
 
-def test_cell_endpoints_run_a_fixed_number_of_queries(client, count_queries, small_and_large_grids):
-    token = signed_in(client)
+def test_cell_endpoints_run_a_fixed_number_of_queries(client, count_queries, small_and_large_grids, auth):
+    token = auth.new_user()
     counts = []
     for slug in ("small", "large"):
         grid = db.session.scalar(select(Grid).where(Grid.slug == slug))
@@ -760,8 +751,8 @@ def test_cell_endpoints_run_a_fixed_number_of_queries(client, count_queries, sma
 
 
 def test_removing_a_package_or_a_feature_runs_a_fixed_number_of_queries(client, count_queries,
-                                                                          small_and_large_grids):
-    token = signed_in(client)
+                                                                          small_and_large_grids, auth):
+    token = auth.new_user()
     removals, deletions = [], []
     for slug in ("small", "large"):
         grid = db.session.scalar(select(Grid).where(Grid.slug == slug))
@@ -771,7 +762,7 @@ def test_removing_a_package_or_a_feature_runs_a_fixed_number_of_queries(client, 
                                data={"csrf_token": token}).status_code == 303
         removals.append(counter.count)
     staff = client.application.test_client()
-    staff_token = signed_in(staff, "chief", staff=True)
+    staff_token = auth(staff).new_user("chief", staff=True)
     for slug in ("small", "large"):
         grid = db.session.scalar(select(Grid).where(Grid.slug == slug))
         feature_id = db.session.scalar(select(Feature.id).where(Feature.grid_id == grid.id).limit(1))
@@ -784,8 +775,8 @@ def test_removing_a_package_or_a_feature_runs_a_fixed_number_of_queries(client, 
     assert len(changes(action="delete", object_type="element")) == 2 + 10 + 1 + 24
 
 
-def test_delete_grid_runs_a_fixed_number_of_queries(client, count_queries, small_and_large_grids):
-    token = signed_in(client, staff=True)
+def test_delete_grid_runs_a_fixed_number_of_queries(client, count_queries, small_and_large_grids, auth):
+    token = auth.new_user(staff=True)
     counts = []
     for slug in ("small", "large"):
         with count_queries() as counter:
@@ -797,9 +788,9 @@ def test_delete_grid_runs_a_fixed_number_of_queries(client, count_queries, small
 # -- GET never changes anything --------------------------------------------------------------------------------
 
 
-def test_editing_pages_change_nothing_on_get(client, cell_grid):
+def test_editing_pages_change_nothing_on_get(client, cell_grid, auth):
     grid, member, (feature, _) = cell_grid
-    signed_in(client, staff=True)
+    auth.new_user(staff=True)
     before = (fresh(Grid, grid.id).revision, fresh(Grid, grid.id).modified)
     for path in ("/grids/add/", "/grids/g/cells/edit/", "/grids/g/cells/delete/", "/grids/g/cells/packages/add/?q=c",
                  "/grids/g/cells/features/add/", f"/grids/g/cells/features/{feature.id}/edit/",
@@ -814,9 +805,9 @@ def test_editing_pages_change_nothing_on_get(client, cell_grid):
     assert db.session.scalar(select(func.count()).select_from(Element)) == 0
 
 
-def test_grid_edits_show_on_the_grid_history_page(client, cell_grid):
+def test_grid_edits_show_on_the_grid_history_page(client, cell_grid, auth):
     grid, member, (feature, _) = cell_grid
-    token = signed_in(client, "historian", staff=True)
+    token = auth.new_user("historian", staff=True)
     client.post(cell_url(grid, member, feature), data={"csrf_token": token, "text": "yes", "revision": "0"})
     client.post("/grids/g/cells/lock/", data={"csrf_token": token, "locked": "1"})
     page = page_text(client.get("/grids/g/cells/"))

@@ -63,7 +63,8 @@ def test_grid_cells_render_keywords_as_icons_and_sanitise_markdown(client):
 
     html = client.get("/grids/g/cells/").get_data(as_text=True)
 
-    assert '<span class="cell-icon cell-yes" title="Yes" aria-label="Yes">✔</span> <span class="cell-note">via signals</span>' in html
+    assert ('<span class="cell-icon cell-yes" title="Yes" aria-label="Yes">✔</span> '
+            '<span class="cell-note">via signals</span>') in html
     assert 'cell-no' in html and 'cell-plus2' in html and 'cell-minus2' in html and 'cell-unknown' in html
     assert '<span class="cell-note">slow</span>' in html
     assert '<span class="cell-note">MIT</span>' in html
@@ -76,14 +77,18 @@ def test_grid_cells_render_keywords_as_icons_and_sanitise_markdown(client):
 def test_grid_columns_sort_by_fixed_rows(client):
     category = make_category()
     now = datetime.now(timezone.utc)
-    a = make_package("aaa", category=category, repo_watchers=5, repo_forks=50, last_commit_date=now - timedelta(days=9))
-    b = make_package("bbb", category=category, repo_watchers=500, repo_forks=5, last_commit_date=now - timedelta(days=1))
-    c = make_package("ccc", category=category, repo_watchers=50, repo_forks=500, last_commit_date=now - timedelta(days=90))
+    a = make_package("aaa", category=category, repo_watchers=5, repo_forks=50,
+                     last_commit_date=now - timedelta(days=9))
+    b = make_package("bbb", category=category, repo_watchers=500, repo_forks=5,
+                     last_commit_date=now - timedelta(days=1))
+    c = make_package("ccc", category=category, repo_watchers=50, repo_forks=500,
+                     last_commit_date=now - timedelta(days=90))
     make_grid("Sortable", packages=[a, b, c])
 
     assert column_order(client.get("/grids/g/sortable/?sort=stars").get_data(as_text=True)) == ["bbb", "ccc", "aaa"]
     assert column_order(client.get("/grids/g/sortable/?sort=forks").get_data(as_text=True)) == ["ccc", "aaa", "bbb"]
-    assert column_order(client.get("/grids/g/sortable/?sort=last-commit").get_data(as_text=True)) == ["bbb", "aaa", "ccc"]
+    by_last_commit = client.get("/grids/g/sortable/?sort=last-commit").get_data(as_text=True)
+    assert column_order(by_last_commit) == ["bbb", "aaa", "ccc"]
     assert column_order(client.get("/grids/g/sortable/?sort=title").get_data(as_text=True)) == ["aaa", "bbb", "ccc"]
     assert client.get("/grids/g/sortable/?sort=bogus").status_code == 200
 
@@ -132,8 +137,8 @@ def test_grid_query_count_is_the_same_for_small_and_large_grids(client, count_qu
         db.session.add(Version(package=package, number="9.9", upload_time=None, hidden=True))
     db.session.commit()
 
-    assert _grid_queries(client, count_queries, "small") == 5
-    assert _grid_queries(client, count_queries, "large") == 5
+    assert _grid_queries(client, count_queries, "small") == 4
+    assert _grid_queries(client, count_queries, "large") == 4
 
 
 def test_grid_shows_latest_release_facts(client):
@@ -169,7 +174,9 @@ def test_grid_can_show_packages_as_rows(client):
     html = client.get("/grids/g/rows/?layout=rows&sort=stars").get_data(as_text=True)
 
     body = html.split("<tbody>", 1)[1]
-    assert re.findall(r'<tr id="package-row-\d+">\s*<th scope="row" class="col-head[^"]*">\s*<a class="pkg" href="/packages/p/([^/]+)/">', body) == ["high", "mid", "low"]
+    row_heads = (r'<tr id="package-row-\d+">\s*<th scope="row" class="col-head[^"]*">\s*'
+                 r'<a class="pkg" href="/packages/p/([^/]+)/">')
+    assert re.findall(row_heads, body) == ["high", "mid", "low"]
     head = html.split("<thead>", 1)[1].split("</thead>", 1)[0]
     assert ">Stars ↓</a>" in head and ">Feature 3<" in head
     assert body.count('class="cell"') == 9

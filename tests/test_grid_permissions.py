@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from tests.conftest import FreshContextClient, csrf_token_for
-from tests.factories import make_grid, make_package, make_user
-from tests.test_accounts import PASSWORD, sign_in
+from tests.factories import make_grid, make_package
+from tests.helpers import csrf_token_for
 from webapp.extensions import db
 from webapp.grids.models import Element, Feature, Grid, GridPackage
 from webapp.history.models import Change
@@ -77,12 +77,12 @@ def allowed(rule: str, role: str, locked: bool) -> bool:
     return role == "staff" or not locked  # editor
 
 
-def client_as(app, role: str) -> tuple[FreshContextClient, str]:
-    client = app.test_client()
-    if role != "anonymous":
-        make_user(role, password=PASSWORD, is_staff=role == "staff")
-        assert sign_in(client, role).status_code == 302
-    return client, csrf_token_for(client, "/grids/")
+def client_as(auth, role: str) -> tuple[FlaskClient, str]:
+    """A new client, anonymous or signed in to a new account named ``role``, and a CSRF token of its session."""
+    client = auth.app.test_client()
+    if role == "anonymous":
+        return client, csrf_token_for(client, "/grids/")
+    return client, auth(client).new_user(role, staff=role == "staff")
 
 
 def history_size() -> int:
@@ -93,9 +93,9 @@ def history_size() -> int:
 @pytest.mark.parametrize("locked", [False, True], ids=["open", "locked"])
 @pytest.mark.parametrize("role", ["anonymous", "member", "staff"])
 @pytest.mark.parametrize("method, path, rule, data", ROUTES, ids=[f"{r[0]} {r[1]}" for r in ROUTES])
-def test_every_editing_route_checks_permissions(app, method, path, rule, data, role, locked):
+def test_every_editing_route_checks_permissions(app, method, path, rule, data, role, locked, auth):
     world = build_world(locked)
-    client, token = client_as(app, role)
+    client, token = client_as(auth, role)
     url = world.fill(path)
     before = history_size()
     # the display route answers HTMX only; the others are tried as browsers send them
@@ -122,9 +122,9 @@ def test_every_editing_route_checks_permissions(app, method, path, rule, data, r
 
 @pytest.mark.parametrize("method, path, rule, data", [r for r in ROUTES if r[2] != "anyone"],
                          ids=[f"{r[0]} {r[1]}" for r in ROUTES if r[2] != "anyone"])
-def test_htmx_requests_from_anonymous_people_get_401_and_hx_redirect(app, method, path, rule, data):
+def test_htmx_requests_from_anonymous_people_get_401_and_hx_redirect(app, method, path, rule, data, auth):
     world = build_world(False)
-    client, token = client_as(app, "anonymous")
+    client, token = client_as(auth, "anonymous")
     headers = {**HX, "X-CSRFToken": token, "HX-Current-URL": f"http://localhost/grids/g/{world.grid.slug}/"}
     url = world.fill(path)
     response = client.get(url, headers=headers) if method == "GET" else client.post(url, data=data(world),
@@ -135,9 +135,9 @@ def test_htmx_requests_from_anonymous_people_get_401_and_hx_redirect(app, method
         assert response.headers["HX-Redirect"] == f"/accounts/login/?next=/grids/g/{world.grid.slug}/"
 
 
-def test_htmx_refusals_on_a_locked_grid_are_403_fragments(app):
+def test_htmx_refusals_on_a_locked_grid_are_403_fragments(app, auth):
     world = build_world(True)
-    client, token = client_as(app, "member")
+    client, token = client_as(auth, "member")
     response = client.get(world.fill("/grids/g/{slug}/cells/{gp}/{f}/edit/"), headers=HX)
     assert response.status_code == 403
     assert response.get_data(as_text=True).strip() == (
@@ -149,9 +149,9 @@ def test_htmx_refusals_on_a_locked_grid_are_403_fragments(app):
 
 @pytest.mark.parametrize("method, path, rule, data", POSTS, ids=[r[1] for r in POSTS])
 @pytest.mark.parametrize("htmx", [False, True], ids=["form", "htmx"])
-def test_posts_without_a_csrf_token_are_refused(app, method, path, rule, data, htmx):
+def test_posts_without_a_csrf_token_are_refused(app, method, path, rule, data, htmx, auth):
     world = build_world(False)
-    client, _token = client_as(app, "staff")
+    client, _token = client_as(auth, "staff")
     before = history_size()
     response = client.post(world.fill(path), data=data(world), headers=HX if htmx else {})
     assert response.status_code == 400
@@ -163,9 +163,9 @@ def test_posts_without_a_csrf_token_are_refused(app, method, path, rule, data, h
     assert db.session.scalar(select(func.count()).select_from(Grid)) == 1
 
 
-def test_htmx_posts_with_the_header_token_work(app):
+def test_htmx_posts_with_the_header_token_work(app, auth):
     world = build_world(False)
-    client, token = client_as(app, "member")
+    client, token = client_as(auth, "member")
     response = client.post(world.fill("/grids/g/{slug}/cells/{gp}/{f}/"), data={"text": "no", "revision": "1"},
                            headers={**HX, "X-CSRFToken": token})
     assert response.status_code == 200
@@ -184,9 +184,9 @@ def grid_page(client, world: World) -> str:
     return client.get(f"/grids/g/{world.grid.slug}/").get_data(as_text=True)
 
 
-def test_anonymous_people_see_no_edit_controls(app):
+def test_anonymous_people_see_no_edit_controls(app, auth):
     world = build_world(False)
-    client, _ = client_as(app, "anonymous")
+    client, _ = client_as(auth, "anonymous")
     html = grid_page(client, world)
     for marker in EDIT_MARKERS:
         assert marker not in html, marker
@@ -195,9 +195,9 @@ def test_anonymous_people_see_no_edit_controls(app):
     assert 'href="/grids/add/"' not in listing and "Sign in to create a grid" in listing
 
 
-def test_signed_in_people_see_edit_controls_but_not_staff_ones(app):
+def test_signed_in_people_see_edit_controls_but_not_staff_ones(app, auth):
     world = build_world(False)
-    client, _ = client_as(app, "member")
+    client, _ = client_as(auth, "member")
     html = grid_page(client, world)
     for marker in ["/grids/g/guarded/edit/", "/grids/g/guarded/packages/add/", "/grids/g/guarded/features/add/",
                    f"/grids/g/guarded/packages/{world.member_id}/remove/", 'class="cell-edit"',
@@ -211,9 +211,9 @@ def test_signed_in_people_see_edit_controls_but_not_staff_ones(app):
     assert "/delete/" not in edit_form
 
 
-def test_on_a_locked_grid_signed_in_people_see_no_edit_controls(app):
+def test_on_a_locked_grid_signed_in_people_see_no_edit_controls(app, auth):
     world = build_world(True)
-    client, _ = client_as(app, "member")
+    client, _ = client_as(auth, "member")
     html = grid_page(client, world)
     for marker in EDIT_MARKERS:
         assert marker not in html, marker
@@ -221,9 +221,9 @@ def test_on_a_locked_grid_signed_in_people_see_no_edit_controls(app):
     assert "I use this" in html  # the usage toggle is not an edit of the grid
 
 
-def test_staff_see_every_control_on_a_locked_grid(app):
+def test_staff_see_every_control_on_a_locked_grid(app, auth):
     world = build_world(True)
-    client, _ = client_as(app, "staff")
+    client, _ = client_as(auth, "staff")
     html = grid_page(client, world)
     for marker in EDIT_MARKERS:
         assert marker in html, marker

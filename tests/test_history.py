@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from tests.editing_support import (  # noqa: F401
-    a_package, fresh, html, login, other_client, people, post,
-)
+from tests.editing_support import a_package, fresh, html, post
 from tests.factories import make_grid, make_user
 from webapp.catalog.models import Package
 from webapp.extensions import db
@@ -58,30 +56,30 @@ def test_grid_history_lists_grid_feature_and_cell_changes(client, people):
     assert grid.id
 
 
-def test_only_staff_see_revert_buttons(client, other_client, people):
+def test_only_staff_see_revert_buttons(client, other_client, people, auth):
     package = a_package()
     [change] = edit(package, people.other, title="Widget 2")
-    login(client, people.other)
+    auth.sign_in(people.other)
     assert f'action="/history/{change.id}/revert/"' not in html(client.get("/packages/p/widget/history/"))
-    login(other_client, people.staff)
+    auth(other_client).sign_in(people.staff)
     assert f'action="/history/{change.id}/revert/"' in html(other_client.get("/packages/p/widget/history/"))
 
 
-def test_revert_is_for_staff_only(client, people):
+def test_revert_is_for_staff_only(client, people, auth):
     package = a_package()
     [change] = edit(package, people.other, title="Vandalised")
     response = post(client, f"/history/{change.id}/revert/")
     assert response.status_code == 302 and response.location.startswith("/accounts/login/")
-    login(client, people.other)
+    auth.sign_in(people.other)
     assert post(client, f"/history/{change.id}/revert/").status_code == 403
     assert fresh(Package, package.id).title == "Vandalised"
     assert client.get(f"/history/{change.id}/revert/").status_code == 405
 
 
-def test_staff_revert_a_package_field(client, people):
+def test_staff_revert_a_package_field(client, people, auth):
     package = a_package()
     [change] = edit(package, people.other, title="Vandalised")
-    login(client, people.staff)
+    auth.sign_in(people.staff)
     response = post(client, f"/history/{change.id}/revert/")
     assert response.status_code == 302 and response.location == "/packages/p/widget/history/"
     package = fresh(Package, package.id)
@@ -93,22 +91,22 @@ def test_staff_revert_a_package_field(client, people):
     assert f"Reverted change #{change.id}." in page
 
 
-def test_revert_without_csrf_is_refused(client, people):
+def test_revert_without_csrf_is_refused(client, people, auth):
     package = a_package()
     [change] = edit(package, people.other, title="Vandalised")
-    login(client, people.staff)
+    auth.sign_in(people.staff)
     assert post(client, f"/history/{change.id}/revert/", csrf=False).status_code == 400
     assert fresh(Package, package.id).title == "Vandalised"
 
 
-def test_revert_refusals_are_flashed(client, people):
+def test_revert_refusals_are_flashed(client, people, auth):
     package = a_package()
     history.record(package, people.creator, action="create", summary="Added widget")
     db.session.commit()
     create = db.session.scalar(select(Change).where(Change.action == "create"))
     [first] = edit(package, people.other, title="One")
     edit(package, people.other, title="Two")
-    login(client, people.staff)
+    auth.sign_in(people.staff)
     response = post(client, f"/history/{first.id}/revert/")
     assert response.location == "/packages/p/widget/history/"
     assert "changed again after this change" in html(client.get(response.location))
@@ -118,34 +116,34 @@ def test_revert_refusals_are_flashed(client, people):
     assert post(client, "/history/99999/revert/").status_code == 404
 
 
-def test_reverting_a_slug_goes_to_the_history_at_its_restored_address(client, people):
+def test_reverting_a_slug_goes_to_the_history_at_its_restored_address(client, people, auth):
     package = a_package()
     [change] = edit(package, people.other, slug="moved")
-    login(client, people.staff)
+    auth.sign_in(people.staff)
     response = post(client, f"/history/{change.id}/revert/",
                     headers={"Referer": "http://localhost/packages/p/moved/history/"})
     assert response.location == "/packages/p/widget/history/"
     assert fresh(Package, package.id).slug == "widget"
 
 
-def test_reverting_to_a_slug_taken_since_is_refused_not_a_500(client, people):
+def test_reverting_to_a_slug_taken_since_is_refused_not_a_500(client, people, auth):
     package = a_package()
     [change] = edit(package, people.other, slug="moved")
     a_package(title="squatter", slug="widget", repo_url="https://github.com/x/squatter")
-    login(client, people.staff)
+    auth.sign_in(people.staff)
     response = post(client, f"/history/{change.id}/revert/")
     assert response.status_code == 302
     assert "cannot be reverted" in html(client.get(response.location))
     assert fresh(Package, package.id).slug == "moved"
 
 
-def test_grid_changes_go_back_to_the_grid_history(client, people):
+def test_grid_changes_go_back_to_the_grid_history(client, people, auth):
     package = a_package()
     grid = make_grid("Widgets", packages=[package], features=1)
     [grid_change] = edit(grid, people.other, title="Gadgets")
     cell = db.session.scalar(select(Element))
     [cell_change] = edit(cell, people.other, text="no")
-    login(client, people.staff)
+    auth.sign_in(people.staff)
     response = post(client, f"/history/{grid_change.id}/revert/")
     assert response.location == "/grids/g/widgets/history/"
     assert fresh(Grid, grid.id).title == "Widgets"
@@ -159,10 +157,10 @@ def test_grid_changes_go_back_to_the_grid_history(client, people):
     assert response.location == "/grids/g/widgets/history/"
 
 
-def test_history_page_query_counts_do_not_grow(client, people, count_queries):
+def test_history_page_query_counts_do_not_grow(client, people, count_queries, auth):
     package = a_package()
     grid = make_grid("Widgets", packages=[package], features=1)
-    login(client, people.staff)
+    auth.sign_in(people.staff)
     counts = []
     for size in (2, 40):
         for index in range(size):

@@ -9,13 +9,20 @@ import json
 import pytest
 from flask_wtf import FlaskForm
 
-from tests.conftest import csrf_token_for
-from tests.editing_support import html, login, password_hash
+from tests.editing_support import html
 from tests.factories import make_category, make_grid, make_package, make_user
-from tests.route_sweep import (CSRF_EXEMPT_BLUEPRINTS, CSRF_EXEMPT_VIEWS, UNSAFE_METHODS, all_rules,
-                               check_fillers_cover_every_rule, differences, int_arguments, snapshot, url_for_rule,
-                               world)  # noqa: F401  (world is a fixture)
-from tests.test_accounts import PASSWORD
+from tests.helpers import PASSWORD, csrf_token_for, password_hash
+from tests.route_sweep import (
+    CSRF_EXEMPT_BLUEPRINTS,
+    CSRF_EXEMPT_VIEWS,
+    UNSAFE_METHODS,
+    all_rules,
+    check_fillers_cover_every_rule,
+    differences,
+    int_arguments,
+    snapshot,
+    url_for_rule,
+)
 from webapp.db_types import INTEGER_MAX
 
 # -- integers in URLs ------------------------------------------------------------------------------------------
@@ -211,11 +218,10 @@ def _found(client, category, grid, query: str) -> dict[str, set[str]]:
 
 
 @pytest.mark.parametrize("query", ["%", "_", "%25", "%5F", "%25%25", "o%25", "%5Fo"])
-def test_like_wildcards_typed_in_searches_and_filters_match_nothing(app, wildcard_catalogue, query):
+def test_like_wildcards_typed_in_searches_and_filters_match_nothing(app, wildcard_catalogue, query, auth):
     """``q=%`` and ``q=_`` are literal characters: no name here has them, so nothing is found anywhere."""
     category, grid, person = wildcard_catalogue
-    client = app.test_client()
-    login(client, person)
+    client = auth.client_for(person)
     control = _found(client, category, grid, "a")
     assert control["/packages/"] == control["/search/"] - GRIDS == PACKAGES
     assert control["/grids/"] == {"Animals"}
@@ -223,13 +229,12 @@ def test_like_wildcards_typed_in_searches_and_filters_match_nothing(app, wildcar
     assert _found(client, category, grid, query) == {where: set() for where in control}
 
 
-def test_a_literal_percent_or_underscore_in_a_name_is_still_found(app, wildcard_catalogue):
+def test_a_literal_percent_or_underscore_in_a_name_is_still_found(app, wildcard_catalogue, auth):
     category, grid, person = wildcard_catalogue
     make_package("100% Pure", category=category, slug="purepercent", repo_url="https://github.com/x/pure")
     make_package("snake_case", category=category, slug="snakecase", repo_url="https://github.com/x/snake")
     make_grid("100% Coverage", slug="coverage")
-    client = app.test_client()
-    login(client, person)
+    client = auth.client_for(person)
     percent = _found(client, category, grid, "%25")
     assert percent["/grids/"] == {"100% Coverage"}
     for where in ("/search/", "/search/suggest/", "/api/v4/search/"):

@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 
 from tests.factories import make_category, make_package
 from tests.fakes.djangopackages_api import RECORDED_HOST, FakeDjangoPackagesAPI, seed_package
-from webapp.importer.djangopackages import Importer
 from webapp.catalog.models import Category, Package
 from webapp.extensions import db
 from webapp.grids.models import Grid, GridPackage
+from webapp.importer.djangopackages import Importer
 
 
 @pytest.fixture
@@ -175,6 +175,42 @@ def test_pages_that_are_not_json_are_reported(fake, run_import):
     # Packages still come in: their categories are fetched one by one when missing.
     assert db.session.scalar(select(func.count()).select_from(Category)) == 4
     assert db.session.scalar(select(func.count()).select_from(Package)) == 8
+
+
+def test_a_page_that_fails_for_a_while_is_asked_again_and_read(fake, run_import):
+    fake.flaky_pages[("packages", 3)] = 2  # answers 503 twice, then the page
+    result = run_import(fake.base_url, "--retries", "2")
+    assert result.exit_code == 0, result.output
+    assert fake.requested("/api/v4/packages/?limit=3&offset=3") == 3
+    assert "could not be read" not in result.output and "answered HTTP 503" not in result.output
+    assert db.session.scalar(select(func.count()).select_from(Package)) == 8
+
+
+def test_a_page_that_keeps_failing_is_asked_retries_plus_one_times_then_skipped(fake, run_import):
+    fake.fail_pages.add(("packages", 3))
+    fake.flaky_pages[("categories", 0)] = 3  # one more failure than --retries 2 allows
+    result = run_import(fake.base_url, "--retries", "2")
+    assert result.exit_code == 0, result.output
+    assert fake.requested("/api/v4/packages/?limit=3&offset=3") == 3
+    assert fake.requested("/api/v4/categories/?limit=3") == 3
+    assert "packages/?limit=3&offset=3 answered HTTP 500; skipped packages 4–6" in result.output
+    assert "categories/?limit=3 answered HTTP 503; skipped categories 1–3" in result.output
+
+
+def test_retry_waits_grow_by_retry_wait_per_attempt_and_bound_the_page():
+    """``--retry-wait 0.5``: 0.5 s, 1 s, 1.5 s between attempts (as before urllib3 did the retrying)."""
+    from urllib3.exceptions import ConnectTimeoutError
+
+    from webapp.importer.djangopackages import ImportRetry
+
+    retry = ImportRetry.for_importer(3, 0.5)
+    waits = []
+    for _ in range(3):
+        retry = retry.increment("GET", "/api/v4/packages/", error=ConnectTimeoutError())
+        waits.append(retry.get_backoff_time())
+    assert waits == [0.5, 1.0, 1.5]
+    importer = Importer("http://127.0.0.1:9/", retries=3, retry_wait=0, deadline=10)
+    assert importer.page_deadline == 40  # four attempts of 10 s, no waits
 
 
 def test_new_rows_after_an_import_get_fresh_ids(client, fake, run_import):

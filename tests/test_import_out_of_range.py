@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import BigInteger, Column, SmallInteger, func, select
 
 from tests.fakes.djangopackages_api import FakeDjangoPackagesAPI
-from webapp.importer.djangopackages import column_bounds
 from webapp.catalog.models import Category, Package
 from webapp.extensions import db
 from webapp.grids.models import Grid
+from webapp.importer.djangopackages import column_bounds
 
 BASELINE_PACKAGES = {7000, 5810, 3142, 2674, 976, 34, 12, 9999}
 HUGE = 2**64 + 1  # past every integer column, 64-bit ones included

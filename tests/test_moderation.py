@@ -5,9 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from tests.editing_support import (  # noqa: F401
-    a_package, fresh, html, login, other_client, people, post,
-)
+from tests.editing_support import a_package, fresh, html, post
 from tests.factories import make_grid, make_package, make_user
 from webapp.catalog.models import Flag, Package
 from webapp.extensions import db
@@ -21,23 +19,23 @@ def flag(package, user, reason="spam", status="open") -> Flag:
     return item
 
 
-def test_queue_is_for_staff_only(client, other_client, people):
+def test_queue_is_for_staff_only(client, other_client, people, auth):
     response = client.get("/moderation/")
     assert response.status_code == 302 and response.location.startswith("/accounts/login/?next=/moderation/")
-    login(client, people.other)
+    auth.sign_in(people.other)
     assert client.get("/moderation/").status_code == 403
     assert 'href="/moderation/"' not in html(client.get("/packages/"))
-    login(other_client, people.staff)
+    auth(other_client).sign_in(people.staff)
     assert other_client.get("/moderation/").status_code == 200
     assert 'href="/moderation/"' in html(other_client.get("/packages/"))
 
 
-def test_queue_lists_open_flags_with_reporter_and_reason(client, people):
+def test_queue_lists_open_flags_with_reporter_and_reason(client, people, auth):
     package = a_package()
     item = flag(package, people.other, reason="Not a package, **just** an ad.")
     flag(a_package(title="done", slug="done", repo_url="https://github.com/a/done"), people.other,
          reason="old report", status="dismissed")
-    login(client, people.staff)
+    auth.sign_in(people.staff)
     page = html(client.get("/moderation/"))
     assert f'id="flag-item-{item.id}"' in page
     assert "Open flags <span class=\"badge\">1</span>" in page
@@ -48,13 +46,13 @@ def test_queue_lists_open_flags_with_reporter_and_reason(client, people):
     assert "Recently decided" in page and "old report" in page
 
 
-def test_approve_removes_the_package_from_lists_and_grids(client, other_client, people):
+def test_approve_removes_the_package_from_lists_and_grids(client, other_client, people, auth):
     package = a_package()
     other = make_package("other", category=package.category)
     make_grid("Widgets", packages=[package, other])
     first = flag(package, people.other, reason="Casino spam")
     second = flag(package, people.creator, reason="Also spam")
-    login(client, people.staff)
+    auth.sign_in(people.staff)
     response = post(client, f"/moderation/flags/{first.id}/approve/")
     assert response.status_code == 302 and response.location == "/moderation/"
     package = fresh(Package, package.id)
@@ -76,20 +74,20 @@ def test_approve_removes_the_package_from_lists_and_grids(client, other_client, 
     assert 'id="flag-item-' not in html(client.get("/moderation/"))
 
 
-def test_approve_with_the_reason_staff_give(client, people):
+def test_approve_with_the_reason_staff_give(client, people, auth):
     package = a_package()
     item = flag(package, people.other, reason="rude words here")
-    login(client, people.staff)
+    auth.sign_in(people.staff)
     post(client, f"/moderation/flags/{item.id}/approve/", {"reason": "Duplicate of another package."})
     assert fresh(Package, package.id).removed_reason == "Duplicate of another package."
     response = post(client, f"/moderation/flags/{item.id}/approve/", {"reason": "x" * 1001})
     assert response.status_code == 302
 
 
-def test_dismiss_keeps_the_package_and_says_so_in_its_history(client, people):
+def test_dismiss_keeps_the_package_and_says_so_in_its_history(client, people, auth):
     package = a_package()
     item = flag(package, people.other)
-    login(client, people.staff)
+    auth.sign_in(people.staff)
     response = post(client, f"/moderation/flags/{item.id}/dismiss/")
     assert response.status_code == 302
     item = fresh(Flag, item.id)
@@ -101,10 +99,10 @@ def test_dismiss_keeps_the_package_and_says_so_in_its_history(client, people):
     assert "dismissed" in html(client.get("/packages/p/widget/history/"))
 
 
-def test_a_decided_flag_cannot_be_decided_again(client, people):
+def test_a_decided_flag_cannot_be_decided_again(client, people, auth):
     package = a_package()
     item = flag(package, people.other)
-    login(client, people.staff)
+    auth.sign_in(people.staff)
     post(client, f"/moderation/flags/{item.id}/dismiss/")
     response = post(client, f"/moderation/flags/{item.id}/approve/")
     assert response.status_code == 302
@@ -115,30 +113,30 @@ def test_a_decided_flag_cannot_be_decided_again(client, people):
 
 
 @pytest.mark.parametrize("action", ["approve", "dismiss"])
-def test_decisions_are_for_staff_only(client, people, action):
+def test_decisions_are_for_staff_only(client, people, action, auth):
     package = a_package()
     item = flag(package, people.other)
     response = post(client, f"/moderation/flags/{item.id}/{action}/")
     assert response.status_code == 302 and response.location.startswith("/accounts/login/")
-    login(client, people.other)
+    auth.sign_in(people.other)
     assert post(client, f"/moderation/flags/{item.id}/{action}/").status_code == 403
     assert post(client, f"/moderation/flags/{item.id}/{action}/", htmx=True).status_code == 403
     assert fresh(Flag, item.id).status == "open" and fresh(Package, package.id).removed_at is None
 
 
 @pytest.mark.parametrize("action", ["approve", "dismiss"])
-def test_decisions_need_the_csrf_token(client, people, action):
+def test_decisions_need_the_csrf_token(client, people, action, auth):
     package = a_package()
     item = flag(package, people.other)
-    login(client, people.staff)
+    auth.sign_in(people.staff)
     assert post(client, f"/moderation/flags/{item.id}/{action}/", csrf=False).status_code == 400
     assert fresh(Flag, item.id).status == "open" and fresh(Package, package.id).removed_at is None
 
 
-def test_staff_undo_a_removal_from_the_package_history(client, people):
+def test_staff_undo_a_removal_from_the_package_history(client, people, auth):
     package = a_package()
     item = flag(package, people.other)
-    login(client, people.staff)
+    auth.sign_in(people.staff)
     post(client, f"/moderation/flags/{item.id}/approve/")
     removed_at = db.session.scalar(select(Change).where(Change.field == "removed_at"))
     response = post(client, f"/history/{removed_at.id}/revert/",
@@ -154,8 +152,8 @@ def test_staff_undo_a_removal_from_the_package_history(client, people):
     assert again.tzinfo is not None
 
 
-def test_queue_query_count_does_not_grow(client, people, count_queries):
-    login(client, people.staff)
+def test_queue_query_count_does_not_grow(client, people, count_queries, auth):
+    auth.sign_in(people.staff)
     counts = []
     for size in (3, 40):
         for index in range(size):

@@ -8,9 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from tests.editing_support import (  # noqa: F401  (other_client and people are fixtures)
-    a_package, fresh, html, live_markup, login, other_client, package_state, people, post, table_counts,
-)
+from tests.editing_support import a_package, fresh, html, live_markup, package_state, post, table_counts
 from tests.factories import make_category, make_grid, make_package, make_user
 from webapp.catalog.models import Flag, Package, Usage, Version
 from webapp.db_types import utcnow
@@ -52,8 +50,8 @@ def test_add_page_needs_sign_in(client):
     assert table_counts()["packages"] == 0
 
 
-def test_add_step_one_shows_the_paste_form(client, people):
-    login(client, people.creator)
+def test_add_step_one_shows_the_paste_form(client, people, auth):
+    auth.sign_in(people.creator)
     response = client.get("/packages/add/")
     assert response.status_code == 200
     page = html(response)
@@ -67,9 +65,9 @@ def test_add_step_one_shows_the_paste_form(client, people):
     ("https://www.gitlab.com/group/sub/tool/-/tree/main", "https://gitlab.com/group/sub/tool", "tool"),
     ("codeberg.org/someone/thing/", "https://codeberg.org/someone/thing", "thing"),
 ])
-def test_add_step_one_reads_a_repository_url(client, people, pasted, repo_url, slug):
+def test_add_step_one_reads_a_repository_url(client, people, pasted, repo_url, slug, auth):
     make_category("Apps")
-    login(client, people.creator)
+    auth.sign_in(people.creator)
     response = client.get("/packages/add/", query_string={"source": pasted})
     assert response.status_code == 200
     page = html(response)
@@ -84,9 +82,9 @@ def test_add_step_one_reads_a_repository_url(client, people, pasted, repo_url, s
     ("https://pypi.org/project/Django_Foo/", "Django_Foo"),
     ("zope.interface", "zope.interface"),
 ])
-def test_add_step_one_reads_a_pypi_name(client, people, pasted, name):
+def test_add_step_one_reads_a_pypi_name(client, people, pasted, name, auth):
     make_category("Apps")
-    login(client, people.creator)
+    auth.sign_in(people.creator)
     page = html(client.get("/packages/add/", query_string={"source": pasted}))
     assert f'value="https://pypi.org/project/{name}"' in page
     assert f'value="{name}"' in page  # the title
@@ -99,17 +97,17 @@ def test_add_step_one_reads_a_pypi_name(client, people, pasted, name):
     ("javascript:alert(1)", "neither a repository URL"),
     ("x" * 501, "500"),
 ])
-def test_add_step_one_explains_what_it_cannot_read(client, people, pasted, message):
-    login(client, people.creator)
+def test_add_step_one_explains_what_it_cannot_read(client, people, pasted, message, auth):
+    auth.sign_in(people.creator)
     response = client.get("/packages/add/", query_string={"source": pasted})
     assert response.status_code == 422
     page = html(response)
     assert 'id="source-error"' in page and message in page
 
 
-def test_add_step_one_finds_a_package_already_listed_by_repository_in_any_case(client, people):
+def test_add_step_one_finds_a_package_already_listed_by_repository_in_any_case(client, people, auth):
     existing = a_package(title="fancy", slug="fancy", repo_url="https://github.com/acme/fancy-widgets")
-    login(client, people.creator)
+    auth.sign_in(people.creator)
     response = client.get("/packages/add/", query_string={"source": "https://github.com/ACME/Fancy-Widgets.git"})
     assert response.status_code == 200
     page = html(response)
@@ -119,10 +117,10 @@ def test_add_step_one_finds_a_package_already_listed_by_repository_in_any_case(c
     assert "Add it with another slug" not in page
 
 
-def test_add_step_one_finds_a_package_already_listed_by_pypi_project_or_slug(client, people):
+def test_add_step_one_finds_a_package_already_listed_by_pypi_project_or_slug(client, people, auth):
     a_package(title="django-invitations", slug="django-invitations",
               pypi_url="https://pypi.org/project/django-invitations")
-    login(client, people.creator)
+    auth.sign_in(people.creator)
     page = html(client.get("/packages/add/?source=https://pypi.org/project/Django-Invitations/"))
     assert "Already listed:" in page and 'href="/packages/p/django-invitations/"' in page
 
@@ -136,10 +134,10 @@ def test_add_step_one_finds_a_package_already_listed_by_pypi_project_or_slug(cli
 # -- adding: step 2 --------------------------------------------------------------------------------------------
 
 
-def test_add_creates_the_package_with_history_and_fetches_it(app, client, people, monkeypatch):
+def test_add_creates_the_package_with_history_and_fetches_it(app, client, people, monkeypatch, auth):
     monkeypatch.setitem(app.config, "FETCH_NEW_PACKAGES", "sync")
     category = make_category("Apps")
-    login(client, people.creator)
+    auth.sign_in(people.creator)
     response = post(client, "/packages/add/", add_form(category=category.id,
                                                       repo_url="https://github.com/Acme/Fancy-Widgets.git/",
                                                       pypi_url="https://pypi.org/project/fancy_widgets/",
@@ -161,10 +159,10 @@ def test_add_creates_the_package_with_history_and_fetches_it(app, client, people
     assert "Fetch problem" in page
 
 
-def test_add_in_the_background_does_not_wait_for_the_fetch(app, client, people, monkeypatch):
+def test_add_in_the_background_does_not_wait_for_the_fetch(app, client, people, monkeypatch, auth):
     monkeypatch.setitem(app.config, "FETCH_NEW_PACKAGES", "auto")
     category = make_category("Apps")
-    login(client, people.creator)
+    auth.sign_in(people.creator)
     response = post(client, "/packages/add/", add_form(category=category.id))
     assert response.status_code == 302
     package_id = db.session.scalar(select(Package.id).where(Package.slug == "fancy-widgets"))
@@ -175,9 +173,9 @@ def test_add_in_the_background_does_not_wait_for_the_fetch(app, client, people, 
     assert fresh(Package, package_id).fetch_error  # the background fetch ran and recorded its failure
 
 
-def test_add_without_fetch_leaves_fetch_now_to_people(client, people):
+def test_add_without_fetch_leaves_fetch_now_to_people(client, people, auth):
     category = make_category("Apps")
-    login(client, people.creator)
+    auth.sign_in(people.creator)
     post(client, "/packages/add/", add_form(category=category.id))
     package = db.session.scalar(select(Package).where(Package.slug == "fancy-widgets"))
     assert package.last_fetched is None and not package.fetch_error
@@ -206,9 +204,9 @@ def test_add_without_fetch_leaves_fetch_now_to_people(client, people):
     ({"pypi_url": "https://example.org/project/x"}, "pypi_url", "PyPI page"),
     ({"repo_url": "", "pypi_url": ""}, "repo_url", "Give a repository URL or a PyPI URL"),
 ])
-def test_add_refuses_bad_input_with_form_errors(client, people, fields, field, message):
+def test_add_refuses_bad_input_with_form_errors(client, people, fields, field, message, auth):
     category = make_category("Apps")
-    login(client, people.creator)
+    auth.sign_in(people.creator)
     data = add_form(category=category.id)
     data.update(fields)
     response = post(client, "/packages/add/", data)
@@ -219,10 +217,10 @@ def test_add_refuses_bad_input_with_form_errors(client, people, fields, field, m
     assert table_counts()["packages"] == 0
 
 
-def test_add_refuses_a_duplicate_repository_or_slug_and_links_to_it(client, people):
+def test_add_refuses_a_duplicate_repository_or_slug_and_links_to_it(client, people, auth):
     category = make_category("Apps")
     a_package(title="original", slug="original", repo_url="https://github.com/acme/fancy-widgets")
-    login(client, people.creator)
+    auth.sign_in(people.creator)
     response = post(client, "/packages/add/", add_form(category=category.id,
                                                       repo_url="https://GitHub.com/ACME/fancy-widgets"))
     assert response.status_code == 422
@@ -234,10 +232,10 @@ def test_add_refuses_a_duplicate_repository_or_slug_and_links_to_it(client, peop
     assert table_counts()["packages"] == 1
 
 
-def test_add_straight_into_a_grid(client, people):
+def test_add_straight_into_a_grid(client, people, auth):
     category = make_category("Apps")
     grid = make_grid("Widgets")
-    login(client, people.creator)
+    auth.sign_in(people.creator)
     page = html(client.get("/packages/add/?grid=widgets&source=https://github.com/acme/fancy-widgets"))
     assert 'name="grid" type="hidden" value="widgets"' in page and "It will also be added to the grid" in page
     response = post(client, "/packages/add/", add_form(category=category.id, grid="widgets"))
@@ -250,25 +248,25 @@ def test_add_straight_into_a_grid(client, people):
     assert [(c.action, c.object_type, c.package_id) for c in grid_changes] == [("create", "grid_package", package.id)]
 
 
-def test_add_into_a_locked_grid_adds_the_package_only(client, other_client, people):
+def test_add_into_a_locked_grid_adds_the_package_only(client, other_client, people, auth):
     category = make_category("Apps")
     grid = make_grid("Locked", is_locked=True)
-    login(client, people.creator)
+    auth.sign_in(people.creator)
     response = post(client, "/packages/add/", add_form(category=category.id, grid="locked"))
     assert response.status_code == 302 and response.location == "/packages/p/fancy-widgets/"
     assert "is locked" in html(client.get(response.location))
     assert table_counts()["grid_packages"] == 0
 
-    login(other_client, people.staff)
+    auth(other_client).sign_in(people.staff)
     response = post(other_client, "/packages/add/", add_form(category=category.id, grid="locked", slug="other",
                                                             repo_url="https://github.com/acme/other"))
     assert response.location == "/grids/g/locked/"
     assert fresh(Grid, grid.id).package_count == 1
 
 
-def test_add_with_an_unknown_grid_just_adds_the_package(client, people):
+def test_add_with_an_unknown_grid_just_adds_the_package(client, people, auth):
     category = make_category("Apps")
-    login(client, people.creator)
+    auth.sign_in(people.creator)
     response = post(client, "/packages/add/", add_form(category=category.id, grid="no-such-grid"))
     assert response.location == "/packages/p/fancy-widgets/"
 
@@ -294,9 +292,9 @@ def test_edit_needs_sign_in(client):
     assert fresh(Package, package.id).title == "widget"
 
 
-def test_edit_form_carries_the_revision(client, people):
+def test_edit_form_carries_the_revision(client, people, auth):
     package = a_package(revision=7)
-    login(client, people.other)
+    auth.sign_in(people.other)
     response = client.get("/packages/widget/edit/")
     assert response.status_code == 200
     page = html(response)
@@ -305,9 +303,9 @@ def test_edit_form_carries_the_revision(client, people):
     assert f'<option selected value="{package.category_id}">' in page
 
 
-def test_edit_saves_records_each_field_and_bumps_the_revision(client, people):
+def test_edit_saves_records_each_field_and_bumps_the_revision(client, people, auth):
     package = a_package(documentation_url="https://old.example.org/", documentation_url_from_pypi=True)
-    login(client, people.other)
+    auth.sign_in(people.other)
     response = post(client, "/packages/widget/edit/", edit_form(
         package, title="Widget Pro", slug="widget-pro", documentation_url="https://docs.example.org/"))
     assert response.status_code == 302 and response.location == "/packages/p/widget-pro/"
@@ -325,9 +323,9 @@ def test_edit_saves_records_each_field_and_bumps_the_revision(client, people):
     assert "Saved Widget Pro." in html(client.get("/packages/p/widget-pro/"))
 
 
-def test_an_older_style_slug_may_stay_but_not_be_chosen(client, people):
+def test_an_older_style_slug_may_stay_but_not_be_chosen(client, people, auth):
     package = a_package(slug="django_widget.old")
-    login(client, people.other)
+    auth.sign_in(people.other)
     response = post(client, "/packages/django_widget.old/edit/", edit_form(package, title="Widget"))
     assert response.status_code == 302 and fresh(Package, package.id).title == "Widget"
     response = post(client, "/packages/django_widget.old/edit/", edit_form(fresh(Package, package.id),
@@ -335,18 +333,18 @@ def test_an_older_style_slug_may_stay_but_not_be_chosen(client, people):
     assert response.status_code == 422 and "single hyphens" in html(response)
 
 
-def test_saving_without_changes_records_nothing(client, people):
+def test_saving_without_changes_records_nothing(client, people, auth):
     package = a_package()
-    login(client, people.other)
+    auth.sign_in(people.other)
     response = post(client, "/packages/widget/edit/", edit_form(package))
     assert response.status_code == 302
     assert fresh(Package, package.id).revision == 1 and changes_of(package.id) == []
 
 
-def test_a_stale_save_is_refused_with_both_versions_side_by_side(client, other_client, people):
+def test_a_stale_save_is_refused_with_both_versions_side_by_side(client, other_client, people, auth):
     package = a_package(title="Widget")
-    login(client, people.creator)
-    login(other_client, people.other)
+    auth.sign_in(people.creator)
+    auth(other_client).sign_in(people.other)
     mine = edit_form(package, title="Widget (mine)")
     theirs = edit_form(package, title="Widget (theirs)", documentation_url="https://theirs.example.org/")
     assert post(other_client, "/packages/widget/edit/", theirs).status_code == 302
@@ -369,19 +367,19 @@ def test_a_stale_save_is_refused_with_both_versions_side_by_side(client, other_c
     assert fresh(Package, package.id).title == "Widget (merged)"
 
 
-def test_a_save_without_a_revision_is_treated_as_stale(client, people):
+def test_a_save_without_a_revision_is_treated_as_stale(client, people, auth):
     package = a_package()
-    login(client, people.other)
+    auth.sign_in(people.other)
     data = edit_form(package, title="No revision")
     del data["revision"]
     assert post(client, "/packages/widget/edit/", data).status_code == 409
     assert fresh(Package, package.id).title == "widget"
 
 
-def test_a_rename_during_an_edit_still_shows_the_conflict(client, other_client, people):
+def test_a_rename_during_an_edit_still_shows_the_conflict(client, other_client, people, auth):
     package = a_package()
-    login(client, people.creator)
-    login(other_client, people.other)
+    auth.sign_in(people.creator)
+    auth(other_client).sign_in(people.other)
     mine = edit_form(package, title="Mine")  # loaded before the other person saves
     post(other_client, "/packages/widget/edit/", edit_form(package, slug="renamed"))
     response = post(client, "/packages/widget/edit/", mine)
@@ -389,10 +387,10 @@ def test_a_rename_during_an_edit_still_shows_the_conflict(client, other_client, 
     assert '<td class="theirs">renamed</td>' in html(response)
 
 
-def test_edit_refuses_bad_input_and_duplicates(client, people):
+def test_edit_refuses_bad_input_and_duplicates(client, people, auth):
     a_package(title="taken", slug="taken", repo_url="https://github.com/acme/taken")
     package = a_package()
-    login(client, people.other)
+    auth.sign_in(people.other)
     response = post(client, "/packages/widget/edit/", edit_form(package, slug="taken"))
     assert response.status_code == 422 and "Another package already uses this slug." in html(response)
     response = post(client, "/packages/widget/edit/", edit_form(package, repo_url="https://github.com/ACME/taken"))
@@ -402,18 +400,18 @@ def test_edit_refuses_bad_input_and_duplicates(client, people):
     assert package_state(package.id)[:4] == ("widget", "widget", package.repo_url, 1)
 
 
-def test_only_staff_edit_a_removed_package(client, other_client, people):
+def test_only_staff_edit_a_removed_package(client, other_client, people, auth):
     package = a_package(removed_at=utcnow(), removed_reason="spam")
-    login(client, people.other)
+    auth.sign_in(people.other)
     assert client.get("/packages/widget/edit/").status_code == 403
     assert post(client, "/packages/widget/edit/", edit_form(package, title="Back")).status_code == 403
-    login(other_client, people.staff)
+    auth(other_client).sign_in(people.staff)
     assert other_client.get("/packages/widget/edit/").status_code == 200
     assert post(other_client, "/packages/widget/edit/", edit_form(package, title="Back")).status_code == 302
 
 
-def test_edit_unknown_package_is_404(client, people):
-    login(client, people.other)
+def test_edit_unknown_package_is_404(client, people, auth):
+    auth.sign_in(people.other)
     assert client.get("/packages/nope/edit/").status_code == 404
 
 
@@ -428,9 +426,9 @@ def test_fetch_now_needs_sign_in_and_post(client):
     assert fresh(Package, package.id).fetch_error == ""
 
 
-def test_fetch_now_runs_the_fetch_and_reports_its_outcome(client, people):
+def test_fetch_now_runs_the_fetch_and_reports_its_outcome(client, people, auth):
     package = a_package()
-    login(client, people.other)
+    auth.sign_in(people.other)
     response = post(client, "/packages/widget/fetch/")
     assert response.status_code == 302 and response.location == "/packages/p/widget/"
     package = fresh(Package, package.id)
@@ -439,9 +437,9 @@ def test_fetch_now_runs_the_fetch_and_reports_its_outcome(client, people):
     assert "The fetch failed:" in page
 
 
-def test_fetch_now_without_addresses_says_there_is_nothing_to_fetch(client, people):
+def test_fetch_now_without_addresses_says_there_is_nothing_to_fetch(client, people, auth):
     a_package(repo_url="", pypi_url="")
-    login(client, people.other)
+    auth.sign_in(people.other)
     post(client, "/packages/widget/fetch/")
     assert "There is nothing to fetch" in html(client.get("/packages/p/widget/"))
 
@@ -456,12 +454,12 @@ def test_delete_needs_sign_in(client):
     assert table_counts()["packages"] == 1
 
 
-def test_the_creator_deletes_a_fresh_package_nobody_else_uses(client, people):
+def test_the_creator_deletes_a_fresh_package_nobody_else_uses(client, people, auth):
     package = a_package(created_by_id=people.creator.id)
     package_id = package.id
     db.session.add(Usage(user_id=people.creator.id, package_id=package_id))
     db.session.commit()
-    login(client, people.creator)
+    auth.sign_in(people.creator)
     assert 'href="/packages/widget/delete/"' in html(client.get("/packages/p/widget/"))
     response = client.get("/packages/widget/delete/")
     assert response.status_code == 200 and "Delete widget?" in html(response)
@@ -477,7 +475,7 @@ def test_the_creator_deletes_a_fresh_package_nobody_else_uses(client, people):
 
 
 @pytest.mark.parametrize("situation", ["old", "used by another", "gridded by another", "not the creator"])
-def test_others_cannot_delete(client, people, situation):
+def test_others_cannot_delete(client, people, situation, auth):
     package = a_package(created_by_id=people.creator.id)
     who = people.creator
     if situation == "old":
@@ -490,14 +488,14 @@ def test_others_cannot_delete(client, people, situation):
     else:
         who = people.other
     db.session.commit()
-    login(client, who)
+    auth.sign_in(who)
     assert 'href="/packages/widget/delete/"' not in html(client.get("/packages/p/widget/"))
     assert client.get("/packages/widget/delete/").status_code == 403
     assert post(client, "/packages/widget/delete/").status_code == 403
     assert fresh(Package, package.id) is not None
 
 
-def test_staff_delete_any_package_and_its_grids_lose_the_column(client, people):
+def test_staff_delete_any_package_and_its_grids_lose_the_column(client, people, auth):
     package = a_package(created_by_id=people.creator.id)
     package_id = package.id
     keep = a_package(title="keep", slug="keep", repo_url="https://github.com/acme/keep")
@@ -508,7 +506,7 @@ def test_staff_delete_any_package_and_its_grids_lose_the_column(client, people):
         HttpCacheEntry(package_id=package.id, url="https://api.github.com/repos/acme/widget", etag='"x"'),
     ])
     db.session.commit()
-    login(client, people.staff)
+    auth.sign_in(people.staff)
     assert post(client, "/packages/widget/delete/").status_code == 302
     assert fresh(Package, package_id) is None
     for model in (Usage, Flag, HttpCacheEntry, Version):
@@ -526,10 +524,10 @@ def test_staff_delete_any_package_and_its_grids_lose_the_column(client, people):
 # -- GET changes nothing; POST needs its CSRF token ------------------------------------------------------------
 
 
-def test_no_get_changes_anything(client, people):
+def test_no_get_changes_anything(client, people, auth):
     package = a_package(created_by_id=people.creator.id)
     make_grid("Widgets", packages=[package])
-    login(client, people.staff)
+    auth.sign_in(people.staff)
     before = table_counts(), package_state(package.id)
     for path in ("/packages/add/", "/packages/add/?source=https://github.com/acme/new&grid=widgets",
                  "/packages/widget/edit/", "/packages/widget/delete/", "/packages/p/widget/",
@@ -542,10 +540,10 @@ def test_no_get_changes_anything(client, people):
     assert (table_counts(), package_state(package.id)) == before
 
 
-def test_posts_without_a_csrf_token_are_refused(client, people):
+def test_posts_without_a_csrf_token_are_refused(client, people, auth):
     category = make_category("Apps")
     package = a_package(created_by_id=people.creator.id)
-    login(client, people.staff)
+    auth.sign_in(people.staff)
     before = table_counts(), package_state(package.id)
     for path, data in (
         ("/packages/add/", add_form(category=category.id)),
@@ -592,10 +590,10 @@ XSS_URLS = [
 
 
 @pytest.mark.parametrize("payload", XSS_TEXT)
-def test_xss_in_a_title_is_shown_as_text_everywhere(client, people, payload):
+def test_xss_in_a_title_is_shown_as_text_everywhere(client, people, payload, auth):
     category = make_category("Apps")
     grid = make_grid("Widgets")
-    login(client, people.creator)
+    auth.sign_in(people.creator)
     response = post(client, "/packages/add/", add_form(category=category.id, title=payload, grid=grid.slug))
     assert response.status_code == 302, html(response)
     package = db.session.scalar(select(Package).where(Package.slug == "fancy-widgets"))
@@ -603,7 +601,7 @@ def test_xss_in_a_title_is_shown_as_text_everywhere(client, people, payload):
     post(client, "/packages/fancy-widgets/edit/", edit_form(package, title=payload + " v2"))
     post(client, "/packages/p/fancy-widgets/flag/", {"reason": payload})
     staff = type(client)(client.application, client.application.response_class, use_cookies=True)
-    login(staff, people.staff)
+    auth(staff).sign_in(people.staff)
     pages = {
         "detail": client.get("/packages/p/fancy-widgets/"),
         "list": client.get("/packages/"),
@@ -630,10 +628,10 @@ def test_xss_in_a_title_is_shown_as_text_everywhere(client, people, payload):
 
 
 @pytest.mark.parametrize("payload", XSS_URLS)
-def test_xss_urls_are_refused_in_every_url_field(client, people, payload):
+def test_xss_urls_are_refused_in_every_url_field(client, people, payload, auth):
     category = make_category("Apps")
     package = a_package()
-    login(client, people.creator)
+    auth.sign_in(people.creator)
     for field in ("repo_url", "pypi_url", "documentation_url"):
         response = post(client, "/packages/add/", add_form(category=category.id, **{field: payload}))
         assert response.status_code == 422, (field, payload)
@@ -646,13 +644,13 @@ def test_xss_urls_are_refused_in_every_url_field(client, people, payload):
     assert package_state(package.id)[2:4] == (package.repo_url, 1)
 
 
-def test_stored_bad_urls_and_fetched_text_are_never_live(client, people):
+def test_stored_bad_urls_and_fetched_text_are_never_live(client, people, auth):
     """Defence in depth: data that did not come through the forms (an import, a fetch) is not trusted either."""
     package = a_package(repo_url="javascript:alert(1)", documentation_url="data:text/html,<script>x</script>",
                         pypi_url="JavaScript:alert(2)", repo_description="<img src=x onerror=alert(1)>",
                         removed_at=None)
     make_grid("Widgets", packages=[package])
-    login(client, people.other)
+    auth.sign_in(people.other)
     for path in ("/packages/p/widget/", "/packages/", "/", "/packages/widget/edit/"):
         page = html(client.get(path))
         assert live_markup(page) == [], path
@@ -671,10 +669,10 @@ def test_live_markup_detector_catches_live_markup():
 # -- query counts ----------------------------------------------------------------------------------------------
 
 
-def test_edit_page_and_signed_in_package_page_query_counts_do_not_grow(client, people, count_queries):
+def test_edit_page_and_signed_in_package_page_query_counts_do_not_grow(client, people, count_queries, auth):
     category = make_category("Apps")
     package = make_package("widget", category=category, created_by_id=people.creator.id)
-    login(client, people.creator)
+    auth.sign_in(people.creator)
     counts = []
     for extra in (0, 25):
         for index in range(extra):
@@ -722,7 +720,7 @@ MATRIX = [
 
 
 @pytest.mark.parametrize("role", ["anonymous", "signed-in", "owner", "staff"])
-def test_permission_matrix(client, people, role):
+def test_permission_matrix(client, people, role, auth):
     package = a_package(created_by_id=people.creator.id)
     [change] = history.apply_changes(package, people.other, {"title": "widget 2"})
     flag = Flag(user_id=people.other.id, package_id=package.id, reason="spam")
@@ -730,7 +728,7 @@ def test_permission_matrix(client, people, role):
     db.session.commit()
     user = {"anonymous": None, "signed-in": people.other, "owner": people.creator, "staff": people.staff}[role]
     if user is not None:
-        login(client, user)
+        auth.sign_in(user)
     for method, path, data, htmx, expected in MATRIX:
         path = path.format(change=change.id, flag=flag.id)
         if method == "GET":

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.editing_support import login, people, post  # noqa: F401 (fixtures)
+from tests.editing_support import post
 
 OVERSIZED = str(400 * 1024 * 1024)  # what the request says it carries; the test never sends it
 
@@ -53,16 +53,16 @@ def test_an_oversized_webhook_call_is_refused_in_json_before_being_read(client, 
     assert response.get_json() == {"detail": "That request is too large: this site accepts at most 1 MB per request."}
 
 
-def test_an_oversized_form_is_refused_with_a_page_before_being_read(client, people):  # noqa: F811
-    login(client, people.other)
+def test_an_oversized_form_is_refused_with_a_page_before_being_read(client, people, auth):  # noqa: F811
+    auth.sign_in(people.other)
     response = post_oversized(client, "/packages/add/")
     assert response.status_code == 413
     assert response.mimetype == "text/html"
     assert "this site accepts at most 1 MB per request" in response.get_data(as_text=True)
 
 
-def test_every_post_route_refuses_an_oversized_body_unread(client, app, people):  # noqa: F811
-    login(client, people.staff)
+def test_every_post_route_refuses_an_oversized_body_unread(client, app, people, auth):  # noqa: F811
+    auth.sign_in(people.staff)
     paths = post_routes(app)
     assert "/packages/add/" in paths and "/packages/github-webhook/" in paths
     answers = {path: post_oversized(client, path).status_code for path in paths}
@@ -70,8 +70,8 @@ def test_every_post_route_refuses_an_oversized_body_unread(client, app, people):
     assert answers == {path: 405 if path.startswith("/api/") else 413 for path in paths}
 
 
-def test_the_limit_comes_from_max_content_length(client, app, monkeypatch, people):  # noqa: F811
-    login(client, people.other)
+def test_the_limit_comes_from_max_content_length(client, app, monkeypatch, people, auth):  # noqa: F811
+    auth.sign_in(people.other)
     monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 2048)
     response = post(client, "/packages/add/", {"title": "x" * 3000})
     assert response.status_code == 413
@@ -80,8 +80,8 @@ def test_the_limit_comes_from_max_content_length(client, app, monkeypatch, peopl
     assert response.status_code == 422  # a normal form is read as before (and is incomplete)
 
 
-def test_a_too_long_form_field_is_a_413_that_says_so(client, app, monkeypatch, people):  # noqa: F811
-    login(client, people.other)
+def test_a_too_long_form_field_is_a_413_that_says_so(client, app, monkeypatch, people, auth):  # noqa: F811
+    auth.sign_in(people.other)
     monkeypatch.setitem(app.config, "MAX_FORM_MEMORY_SIZE", 700)  # applies to each multipart text field
     response = post(client, "/packages/add/", {"title": "x" * 1000}, content_type="multipart/form-data")
     assert response.status_code == 413

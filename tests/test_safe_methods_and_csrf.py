@@ -3,11 +3,19 @@
 
 from __future__ import annotations
 
-from tests.conftest import csrf_token_for
 from tests.editing_support import html
-from tests.route_sweep import (CSRF_EXEMPT_BLUEPRINTS, CSRF_EXEMPT_VIEWS, ROLES, UNSAFE_METHODS, all_rules,
-                               check_fillers_cover_every_rule, differences, snapshot, url_for_rule,
-                               world)  # noqa: F401  (world is a fixture)
+from tests.helpers import csrf_token_for
+from tests.route_sweep import (
+    CSRF_EXEMPT_BLUEPRINTS,
+    CSRF_EXEMPT_VIEWS,
+    ROLES,
+    UNSAFE_METHODS,
+    all_rules,
+    check_fillers_cover_every_rule,
+    differences,
+    snapshot,
+    url_for_rule,
+)
 
 CSRF_MESSAGE = "security token"
 

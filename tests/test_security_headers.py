@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.factories import make_category, make_grid, make_package, make_user
-from tests.test_accounts import PASSWORD, sign_in
+from tests.helpers import PASSWORD
 from webapp import create_app
 from webapp.catalog.models import Flag
 from webapp.extensions import db
@@ -101,13 +101,13 @@ def every_get_url(app, site: dict) -> list[str]:
     return urls
 
 
-def test_the_headers_are_on_every_get_route_anonymous_and_signed_in(app, client, site):
+def test_the_headers_are_on_every_get_route_anonymous_and_signed_in(app, client, site, auth):
     urls = every_get_url(app, site)
     assert len(urls) > 40
     statuses = {}
     for who in ("anonymous", "staff"):
         if who == "staff":
-            assert sign_in(client, "stella").status_code == 302
+            assert auth.login("stella").status_code == 302
         for url in urls:
             response = client.get(url)
             statuses[(who, url)] = response.status_code
@@ -169,10 +169,11 @@ def test_the_policy_allows_only_this_site(client):
         assert directive in policy
 
 
-def test_pages_carry_no_inline_script_style_or_handlers(app, client, site):
+def test_pages_carry_no_inline_script_style_or_handlers(app, client, site, auth):
     """What the browser test checks in Chromium, checked on the markup of every GET page too."""
-    assert sign_in(client, "stella").status_code == 302
-    inline = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|<style\b|\sstyle=|\son[a-z]+=|\shx-on|hx-trigger=\"[^\"]*\[", re.I)
+    assert auth.login("stella").status_code == 302
+    inline = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|<style\b|\sstyle=|\son[a-z]+=|\shx-on|hx-trigger=\"[^\"]*\[",
+                        re.I)
     for url in every_get_url(app, site):
         response = client.get(url)
         if response.mimetype == "text/html":

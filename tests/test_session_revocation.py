@@ -10,10 +10,9 @@ from http.cookies import SimpleCookie
 
 import pytest
 
-from tests.conftest import csrf_token_for
 from tests.factories import make_user
-from tests.test_accounts import PASSWORD, sign_in, signed_in_username, user_named
-from tests.test_accounts_github import dance, fake_github, github  # noqa: F401  (fixtures: the fake GitHub)
+from tests.github_support import dance
+from tests.helpers import PASSWORD, user_named
 from webapp.accounts import services
 from webapp.config import load_config
 from webapp.extensions import db
@@ -35,100 +34,95 @@ def browser_with(app, **cookies):
     return thief
 
 
-def sign_out(client) -> None:
-    token = csrf_token_for(client, "/")
-    assert client.post("/accounts/logout/", data={"csrf_token": token}).status_code == 302
-
-
 @pytest.fixture
 def pat():
     return make_user("pat", password=PASSWORD)
 
 
-def test_a_copied_session_cookie_stops_working_after_sign_out(app, client, pat):
-    sign_in(client, "pat")
+def test_a_copied_session_cookie_stops_working_after_sign_out(app, client, pat, auth):
+    auth.login("pat")
     stolen = cookie_value(client, SESSION)
-    assert signed_in_username(browser_with(app, session=stolen)) == "pat"  # the copy works while signed in
+    assert auth(browser_with(app, session=stolen)).username() == "pat"  # the copy works while signed in
 
-    sign_out(client)
+    assert auth.logout().status_code == 302
 
-    assert signed_in_username(client) is None
-    assert signed_in_username(browser_with(app, session=stolen)) is None
+    assert auth.username() is None
+    assert auth(browser_with(app, session=stolen)).username() is None
 
 
-def test_a_copied_remember_cookie_stops_working_after_sign_out(app, client, pat):
-    sign_in(client, "pat", remember="y")
+def test_a_copied_remember_cookie_stops_working_after_sign_out(app, client, pat, auth):
+    auth.login("pat", remember="y")
     stolen = cookie_value(client, REMEMBER)
     assert stolen
-    assert signed_in_username(browser_with(app, remember_token=stolen)) == "pat"
+    assert auth(browser_with(app, remember_token=stolen)).username() == "pat"
 
-    sign_out(client)
+    assert auth.logout().status_code == 302
 
-    assert signed_in_username(browser_with(app, remember_token=stolen)) is None
+    assert auth(browser_with(app, remember_token=stolen)).username() is None
 
 
-def test_signing_out_ends_the_accounts_other_sessions(app, client, pat):
+def test_signing_out_ends_the_accounts_other_sessions(app, client, pat, auth):
     laptop, phone = client, app.test_client()
-    sign_in(laptop, "pat")
-    sign_in(phone, "pat", remember="y")
+    auth(laptop).login("pat")
+    auth(phone).login("pat", remember="y")
 
-    sign_out(laptop)
+    assert auth(laptop).logout().status_code == 302
 
-    assert signed_in_username(phone) is None
-    assert signed_in_username(laptop) is None
-    sign_in(laptop, "pat")  # signing in again works, with a new token
-    assert signed_in_username(laptop) == "pat"
+    assert auth(phone).username() is None
+    assert auth(laptop).username() is None
+    auth(laptop).login("pat")  # signing in again works, with a new token
+    assert auth(laptop).username() == "pat"
 
 
-def test_a_password_change_signs_every_session_out(app, client, pat):
-    sign_in(client, "pat", remember="y")
+def test_a_password_change_signs_every_session_out(app, client, pat, auth):
+    auth.login("pat", remember="y")
     remembered = cookie_value(client, REMEMBER)
 
     result = app.test_cli_runner().invoke(args=["set-password", "pat", "--password", "a new long password"])
 
     assert result.exit_code == 0, result.output
-    assert signed_in_username(client) is None
-    assert signed_in_username(browser_with(app, remember_token=remembered)) is None
-    assert sign_in(app.test_client(), "pat").status_code == 422  # the old password is gone
-    assert sign_in(client, "pat", "a new long password").status_code == 302
+    assert auth.username() is None
+    assert auth(browser_with(app, remember_token=remembered)).username() is None
+    assert auth(app.test_client()).login("pat").status_code == 422  # the old password is gone
+    assert auth.login("pat", "a new long password").status_code == 302
 
 
-def test_set_password_refuses_a_short_password_and_keeps_the_sessions(app, client, pat):
-    sign_in(client, "pat")
+def test_set_password_refuses_a_short_password_and_keeps_the_sessions(app, client, pat, auth):
+    auth.login("pat")
     with pytest.raises(services.AccountError):
         services.set_password(user_named("pat"), "short")
-    assert signed_in_username(client) == "pat"
+    assert auth.username() == "pat"
 
 
-def test_a_disabled_account_is_signed_out_even_with_a_remember_cookie(app, client, pat):
-    sign_in(client, "pat", remember="y")
+def test_a_disabled_account_is_signed_out_even_with_a_remember_cookie(app, client, pat, auth):
+    auth.login("pat", remember="y")
     remembered = cookie_value(client, REMEMBER)
     user_named("pat").is_active = False
     db.session.commit()
 
-    assert signed_in_username(client) is None
-    assert signed_in_username(browser_with(app, remember_token=remembered)) is None
+    assert auth.username() is None
+    assert auth(browser_with(app, remember_token=remembered)).username() is None
 
 
-def test_a_session_holding_a_bare_user_id_signs_nobody_in(app, client, pat):
+def test_a_session_holding_a_bare_user_id_signs_nobody_in(app, client, pat, auth):
     """Sessions from before tokens (``_user_id`` = "1") and forged ids without the token are refused."""
     with client.session_transaction() as session:
         session["_user_id"] = str(pat.id)
         session["_fresh"] = True
-    assert signed_in_username(client) is None
+    assert auth.username() is None
     with client.session_transaction() as session:
         session["_user_id"] = f"{pat.id}.not-the-token"
-    assert signed_in_username(client) is None
+    assert auth.username() is None
 
 
-def test_a_github_session_ends_at_sign_out(app, client, github):
+def test_a_github_session_ends_at_sign_out(app, client, github, auth):
     assert dance(client, github).status_code == 302
-    assert signed_in_username(client) == "octocat"
+    assert auth.username() == "octocat"
     stolen = cookie_value(client, SESSION)
 
-    sign_out(client)
+    assert auth.logout().status_code == 302
 
-    assert signed_in_username(browser_with(app, session=stolen)) is None
+    assert auth(browser_with(app, session=stolen)).username() is None
 
 
 def test_remember_cookie_settings(monkeypatch, tmp_path):
@@ -145,8 +139,8 @@ def test_remember_cookie_settings(monkeypatch, tmp_path):
     assert config["REMEMBER_COOKIE_SECURE"] is False
 
 
-def test_the_remember_cookie_lasts_30_days_and_is_http_only(client, pat):
-    response = sign_in(client, "pat", remember="y")
+def test_the_remember_cookie_lasts_30_days_and_is_http_only(client, pat, auth):
+    response = auth.login("pat", remember="y")
     header = next(value for value in response.headers.getlist("Set-Cookie") if value.startswith(REMEMBER + "="))
     morsel = SimpleCookie(header)[REMEMBER]
     assert morsel["httponly"]

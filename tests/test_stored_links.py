@@ -11,12 +11,12 @@ import pytest
 from flask_wtf import FlaskForm
 from sqlalchemy import select, update
 
-from tests.editing_support import html, live_markup, login, people, post  # noqa: F401 (fixture)
+from tests.editing_support import html, live_markup, post
+from tests.factories import make_category, make_package
 from tests.fakes.djangopackages_api import FakeDjangoPackagesAPI
 from tests.fakes.remote_hosts import SyntheticRepo, synthetic_project
-from tests.fetch_support import clock, fetcher, package, reload, remote  # noqa: F401 (fixtures)
-from tests.hostile_support import build_world, get_pages, signed_in, url_columns
-from tests.factories import make_category, make_package
+from tests.fetch_support import package, reload
+from tests.hostile_support import build_world, get_pages, url_columns
 from webapp.catalog.models import Package
 from webapp.extensions import db
 from webapp.fetch.services import fetch_package
@@ -80,7 +80,7 @@ def test_the_sweep_finds_every_url_column(app):
 
 
 @pytest.mark.parametrize("hostile", HOSTILE_URLS)
-def test_hostile_urls_in_the_database_are_never_links_on_any_page(app, hostile):
+def test_hostile_urls_in_the_database_are_never_links_on_any_page(app, hostile, auth):
     """(a) Every URL column of every table holds a script URL, written straight to the database (as an old row
     or another writer would). No page, feed or API answer, for anybody, turns one into a link."""
     world = build_world()
@@ -92,8 +92,8 @@ def test_hostile_urls_in_the_database_are_never_links_on_any_page(app, hostile):
     pages = get_pages(world)
     assert {"/grids/g/widgets/", "/packages/p/widget/", f"/profiles/{world.person.username}/", "/moderation/",
             "/feeds/packages/latest/rss/", "/api/v4/packages/widget/"} <= set(pages)
-    clients = {"anonymous": app.test_client(), "staff": signed_in(app, world.staff),
-               "person": signed_in(app, world.person)}
+    clients = {"anonymous": app.test_client(), "staff": auth.client_for(world.staff),
+               "person": auth.client_for(world.person)}
     for who, client in clients.items():
         for path in pages:
             response = client.get(path)
@@ -150,13 +150,13 @@ FORM_PAGES = {
 
 @pytest.mark.parametrize("hostile", HOSTILE_URLS + ["https://x.example/\" onmouseover=\"alert(1)",
                                                     "https://exa mple.org/", "http://localhost/"])
-def test_every_url_field_of_every_form_refuses_a_bad_address(client, people, hostile):
+def test_every_url_field_of_every_form_refuses_a_bad_address(client, people, hostile, auth):
     """(b) Every URL field of every form (found from the form classes) refuses it with a form error."""
     fields = url_form_fields()
     assert {form for form, _ in fields} <= {*FORM_PAGES, "PackageForm"}, "a new form with a URL field: add its page"
     category = make_category("Apps")
     item = make_package("widget", category=category)
-    login(client, people.creator)
+    auth.sign_in(people.creator)
     for form, field in sorted(fields):
         if form not in FORM_PAGES:
             continue  # a base class: its subclasses are submitted

@@ -9,14 +9,13 @@ import xml.etree.ElementTree as ElementTree
 import pytest
 from sqlalchemy import select, update
 
-from tests.conftest import csrf_token_for
 from tests.editing_support import html, post
+from tests.factories import make_category, make_package
 from tests.fakes.djangopackages_api import FakeDjangoPackagesAPI
 from tests.fakes.remote_hosts import SyntheticRepo
-from tests.factories import make_category, make_package
-from tests.fetch_support import clock, fetcher, package, reload, remote  # noqa: F401 (fixtures)
-from tests.hostile_support import build_world, signed_in, text_columns
-from tests.test_accounts import PASSWORD
+from tests.fetch_support import package, reload
+from tests.helpers import PASSWORD, csrf_token_for
+from tests.hostile_support import build_world, text_columns
 from webapp.accounts.models import User
 from webapp.catalog.models import Category, Flag, Package
 from webapp.extensions import db
@@ -48,7 +47,7 @@ def unclean_values() -> list[tuple[str, str, object]]:
     for model, names in text_columns().items():
         table = model.__table__
         for row in db.session.execute(select(*(table.c[name] for name in names))):
-            for name, value in zip(names, row):
+            for name, value in zip(names, row, strict=True):
                 if any(UNCLEAN.search(text) for text in strings(value)):
                     found.append((table.name, name, value))
     return found
@@ -97,11 +96,11 @@ def _submissions(world, bad: str) -> dict[str, tuple[str, dict]]:
 
 
 @pytest.mark.parametrize("name", BAD_CHARACTERS)
-def test_every_free_text_form_refuses_unclean_text(app, name):
+def test_every_free_text_form_refuses_unclean_text(app, name, auth):
     """NUL, ESC, U+FFFE and U+202E typed into any free-text field get a form error and store nothing."""
     bad = BAD_CHARACTERS[name]
     world = build_world()
-    staff = signed_in(app, world.staff)
+    staff = auth.client_for(world.staff)
     for label, (path, data) in _submissions(world, bad).items():
         response = post(staff, path, data)
         assert response.status_code == 422, (label, response.status_code)
@@ -118,10 +117,10 @@ def test_every_free_text_form_refuses_unclean_text(app, name):
     assert unclean_values() == []
 
 
-def test_accepted_text_is_stored_normalised(app):
+def test_accepted_text_is_stored_normalised(app, auth):
     """Carriage returns become newlines and text is NFC: "e" + combining acute is stored as "é"."""
     world = build_world()
-    staff = signed_in(app, world.staff)
+    staff = auth.client_for(world.staff)
     response = post(staff, "/grids/add/", {"title": "Cafe\u0301 tools", "slug": "cafe-tools",
                                            "description": "Line one\r\nLine two\rthree\ttabbed"})
     assert response.status_code == 302
@@ -164,13 +163,13 @@ def test_every_string_column_of_every_model_is_cleaned_on_update(app):
     for model, names in text_columns().items():
         row = db.session.execute(select(*(model.__table__.c[name] for name in names))
                                  .order_by(*model.__table__.primary_key).limit(1)).one()
-        stored.update({(model.__table__.name, name): value for name, value in zip(names, row)})
+        stored.update({(model.__table__.name, name): value for name, value in zip(names, row, strict=True)})
     assert stored == expected
 
 
 def test_new_rows_are_cleaned_on_insert(app):
     category = Category(title=f"Apps{DIRTY}", slug="apps", title_plural="Apps", description=DIRTY)
-    person = User(username="pat", display_name=f"\u202eevil\u202c name")
+    person = User(username="pat", display_name="\u202eevil\u202c name")
     db.session.add_all([category, person])
     db.session.commit()
     item = make_package("widget", category=category, participants=["al\x00ice", "\u202ebob"],

@@ -7,9 +7,8 @@ import pytest
 from redis import Redis
 from redis.exceptions import RedisError
 
-from tests.conftest import csrf_token_for, require_or_skip
 from tests.factories import make_package, make_user
-from tests.test_accounts import PASSWORD, signed_in_username
+from tests.helpers import PASSWORD, csrf_token_for, require_or_skip
 from webapp import throttle
 from webapp.extensions import limiter
 
@@ -50,7 +49,7 @@ def assert_throttled(response, words: str, window: int = 15 * 60) -> None:
     assert words in page and "Try again in" in page and "Too many requests</h1>" in page
 
 
-def test_wrong_passwords_for_one_account_from_many_addresses_are_throttled(client, limits):
+def test_wrong_passwords_for_one_account_from_many_addresses_are_throttled(client, limits, auth):
     limits(LOGIN_RATE_LIMIT_ACCOUNT="5 per 15 minutes")
     make_user("pat", password=PASSWORD)
     make_user("sam", password=PASSWORD)
@@ -60,34 +59,34 @@ def test_wrong_passwords_for_one_account_from_many_addresses_are_throttled(clien
     # The next attempt, from yet another address, in another case: refused, even with the right password.
     assert_throttled(attempt(client, "PAT", WRONG, "10.0.1.1"), "Too many failed sign-ins for this account")
     assert_throttled(attempt(client, "pat", PASSWORD, "10.0.1.2"), "Too many failed sign-ins for this account")
-    assert signed_in_username(client) is None
+    assert auth.username() is None
 
     # Other accounts are not affected, from the same addresses.
     assert attempt(client, "sam", PASSWORD, "10.0.0.1").status_code == 302
-    assert signed_in_username(client) == "sam"
+    assert auth.username() == "sam"
 
 
-def test_failed_sign_ins_from_one_address_are_throttled_across_accounts(client, limits):
+def test_failed_sign_ins_from_one_address_are_throttled_across_accounts(client, limits, auth):
     limits(LOGIN_RATE_LIMIT_ADDRESS="5 per 15 minutes")
     make_user("pat", password=PASSWORD)
     for number in range(5):
         assert attempt(client, f"someone{number}", WRONG, "192.0.2.7").status_code == 422
 
     assert_throttled(attempt(client, "pat", PASSWORD, "192.0.2.7"), "Too many failed sign-ins from your address")
-    assert signed_in_username(client) is None
+    assert auth.username() is None
     assert attempt(client, "pat", PASSWORD, "192.0.2.8").status_code == 302  # another address is fine
 
 
-def test_successful_sign_ins_are_not_counted(client, limits):
+def test_successful_sign_ins_are_not_counted(client, limits, auth):
     limits(LOGIN_RATE_LIMIT_ACCOUNT="2 per 15 minutes", LOGIN_RATE_LIMIT_ADDRESS="2 per 15 minutes")
     make_user("pat", password=PASSWORD)
     for _ in range(4):
         assert attempt(client, "pat", PASSWORD, "10.0.0.1").status_code == 302
-        client.post("/accounts/logout/", data={"csrf_token": csrf_token_for(client, "/")})
+        auth.logout()
     assert client.get("/accounts/login/").status_code == 200  # showing the form is never throttled
 
 
-def test_sign_ups_are_throttled_per_address(app, limits):
+def test_sign_ups_are_throttled_per_address(app, limits, auth):
     limits(SIGNUP_RATE_LIMIT="2 per hour")
 
     def sign_up(name: str, address: str):
@@ -100,7 +99,7 @@ def test_sign_ups_are_throttled_per_address(app, limits):
     assert sign_up("first", "198.51.100.1").status_code == 302
     assert sign_up("second", "198.51.100.1").status_code == 302
     assert_throttled(sign_up("third", "198.51.100.1"), "Too many sign-ups from your address", 3600)
-    assert signed_in_username(app.test_client()) is None
+    assert auth(app.test_client()).username() is None
     assert sign_up("third", "198.51.100.2").status_code == 302
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 
 from webapp.config import default_instance_path, load_config, normalise_database_url, resource_path
-from webapp.extensions import csrf, db, limiter, login_manager, migrate
+from webapp.extensions import api_rate_limiter, csrf, db, limiter, login_manager, migrate, oauth
 from webapp.security import SiteFlask, ensure_secret_key
 
 
@@ -21,9 +21,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(resource_path("static")),
         instance_path=default_instance_path(),
     )
-    app.config.from_mapping(load_config(app.instance_path))
-    if config:
-        app.config.from_mapping(config)
+    app.config.from_mapping(load_config(app.instance_path, config))
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
@@ -31,7 +29,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_extensions(app)
     register_routing(app)
     register_blueprints(app)
+    register_signal_receivers(app)
     register_errorhandlers(app)
+    register_response_hooks(app)
+    register_unit_of_work(app)  # after every other response hook: see webapp/transaction.py
     register_template_helpers(app)
     register_cli(app)
     register_logging(app)
@@ -53,8 +54,14 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message_category = "info"
+    oauth.init_app(app)
+    api_rate_limiter.init_app(app)
 
+    from webapp.accounts.permissions import unauthorized
     from webapp.accounts.services import user_for_session
+
+    # Anonymous people on a sign-in-only view: sign-in page, HTMX redirect or JSON 401.
+    login_manager.unauthorized_handler(unauthorized)
 
     # The session and the remember-me cookie hold "<id>.<session token>" (User.get_id): rotating the token
     # (sign-out, password change) makes every copy of them worthless.
@@ -98,6 +105,13 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
 
 
+def register_signal_receivers(app: Flask) -> None:
+    """Cross-domain reactions (:mod:`webapp.signals`): the fetch service fetches saved packages."""
+    from webapp.fetch.services import connect_signals
+
+    connect_signals()
+
+
 def register_errorhandlers(app: Flask) -> None:
     """Friendly HTML pages for HTTP errors, and never a traceback for a user."""
     from webapp.errors import register
@@ -108,19 +122,40 @@ def register_errorhandlers(app: Flask) -> None:
     register_security_headers(app)
 
 
+def register_response_hooks(app: Flask) -> None:
+    """Hooks that finish every response of the app, whichever blueprint (or none) made it."""
+    from webapp.api.http import fix_allow_header
+    from webapp.htmx import add_vary
+    from webapp.security import personal_pages_are_not_stored
+
+    app.after_request(add_vary)
+    app.after_request(personal_pages_are_not_stored)
+    app.after_request(fix_allow_header)
+
+
+def register_unit_of_work(app: Flask) -> None:
+    """One transaction per request: a response below 400 commits the request's writes, any other rolls back."""
+    from webapp.transaction import register
+
+    register(app)
+
+
 def register_template_helpers(app: Flask) -> None:
-    """Filters and globals the templates use."""
+    """Filters and globals the templates use: formatting (webapp/templating.py), permissions and sign-in."""
+    from webapp.accounts.oauth import github_enabled
+    from webapp.accounts.permissions import TEMPLATE_GLOBALS
     from webapp.templating import register
 
     register(app)
+    app.jinja_env.globals.update(TEMPLATE_GLOBALS, github_signin_enabled=github_enabled)
 
 
 def register_cli(app: Flask) -> None:
     """Command-line commands (``flask --app webapp ...``)."""
     from webapp.accounts.commands import COMMANDS as account_commands
-    from webapp.importer.commands import COMMANDS as import_commands
     from webapp.demo.commands import demo_cli
     from webapp.fetch.commands import COMMANDS as fetch_commands
+    from webapp.importer.commands import COMMANDS as import_commands
 
     for command in (demo_cli, *account_commands, *import_commands, *fetch_commands):
         app.cli.add_command(command)
@@ -128,7 +163,7 @@ def register_cli(app: Flask) -> None:
 
 def register_proxy_fix(app: Flask) -> None:
     """Trust ``X-Forwarded-*`` headers from ``PROXY_COUNT`` reverse proxies (0: trust none)."""
-    count = int(app.config.get("PROXY_COUNT") or 0)
+    count = app.config["PROXY_COUNT"]
     if count:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

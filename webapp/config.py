@@ -1,10 +1,20 @@
-"""Configuration, read from environment variables with safe development defaults."""
+"""Configuration: every setting read from environment variables, parsed once, with its default, in one place.
+
+Durations are ``timedelta``, lists are lists, flags are ``bool``; code reads ``app.config["X"]`` so a typo fails
+loudly. A malformed variable (``FETCH_TIMEOUT=abc``) stops the app at startup with a message naming it.
+"""
 
 from __future__ import annotations
 
+import copy
 import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE_ROOT.parent
@@ -25,17 +35,6 @@ def default_instance_path() -> str | None:
     return None if INSTALLED_FROM_WHEEL else str(PROJECT_ROOT / "instance")
 
 
-def _env_int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    return int(value) if value not in (None, "") else default
-
-
-def _env_list(name: str) -> list[str] | None:
-    """A comma-separated variable as a list, or ``None`` when it is unset or empty."""
-    items = [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
-    return items or None
-
-
 def database_url_from_env(instance_path: str) -> str:
     """Return the SQLAlchemy URL: ``DATABASE_URL`` or a SQLite file under ``instance/``.
 
@@ -53,78 +52,207 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
-def load_config(instance_path: str) -> dict:
-    """Build the configuration mapping from the environment."""
-    env = os.environ
-    return {
-        # Empty: create_app uses a random key kept in instance/secret_key (webapp/security.py).
-        "SECRET_KEY": env.get("SECRET_KEY", ""),
-        "SQLALCHEMY_DATABASE_URI": database_url_from_env(instance_path),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-        "SITE_NAME": env.get("SITE_NAME", "Package Grids"),
-        "SITE_URL": env.get("SITE_URL", ""),
-        "TIME_ZONE": env.get("TIME_ZONE", "UTC"),
-        "REDIS_URL": env.get("REDIS_URL", ""),
-        "FETCH_IN_PROCESS": not bool(env.get("REDIS_URL")),
-        "GITHUB_API_URL": env.get("GITHUB_API_URL", "https://api.github.com"),
-        "GITHUB_TOKEN": env.get("GITHUB_TOKEN", ""),
-        "GITLAB_API_URL": env.get("GITLAB_API_URL", "https://gitlab.com/api/v4"),
-        "GITLAB_TOKEN": env.get("GITLAB_TOKEN", ""),
-        "BITBUCKET_API_URL": env.get("BITBUCKET_API_URL", "https://api.bitbucket.org/2.0"),
-        "CODEBERG_API_URL": env.get("CODEBERG_API_URL", "https://codeberg.org/api/v1"),
-        "PYPI_URL": env.get("PYPI_URL", "https://pypi.org"),
-        "GITHUB_WEBHOOK_SECRET": env.get("GITHUB_WEBHOOK_SECRET", ""),
-        "GITHUB_CLIENT_ID": env.get("GITHUB_CLIENT_ID", ""),
-        "GITHUB_CLIENT_SECRET": env.get("GITHUB_CLIENT_SECRET", ""),
-        "GITHUB_OAUTH_URL": env.get("GITHUB_OAUTH_URL", "https://github.com/login/oauth"),
-        # Local sign-up (username and password); GitHub sign-in is governed by GITHUB_CLIENT_ID/SECRET alone.
-        "ALLOW_SIGNUP": env.get("ALLOW_SIGNUP", "1").strip().lower() not in {"0", "false", "no", "off"},
-        "FETCH_TIMEOUT": float(env.get("FETCH_TIMEOUT", "10")),
-        # After someone adds a package: "auto" queues the fetch (REDIS_URL) or runs it in a background thread,
-        # "sync" fetches inside the request, "off" leaves it to "Fetch now" and the scheduled refresh.
-        "FETCH_NEW_PACKAGES": env.get("FETCH_NEW_PACKAGES", "auto").strip().lower(),
-        # Fetch service (webapp/fetch): retries, quota pauses, threads, staleness and RQ job settings.
-        "BITBUCKET_TOKEN": env.get("BITBUCKET_TOKEN", ""),
-        "CODEBERG_TOKEN": env.get("CODEBERG_TOKEN", ""),
-        "FETCH_RETRIES": _env_int("FETCH_RETRIES", 2),
-        "FETCH_BACKOFF": float(env.get("FETCH_BACKOFF", "1")),
-        "FETCH_MAX_QUOTA_WAIT": float(env.get("FETCH_MAX_QUOTA_WAIT", "3900")),
-        "FETCH_WORKERS": _env_int("FETCH_WORKERS", 8),
-        "FETCH_STALE_AFTER": env.get("FETCH_STALE_AFTER", "24h"),
-        "FETCH_JOB_TIMEOUT": _env_int("FETCH_JOB_TIMEOUT", 600),
-        "FETCH_JOB_RETRIES": _env_int("FETCH_JOB_RETRIES", 3),
-        "FETCH_JOB_RETRY_INTERVALS": env.get("FETCH_JOB_RETRY_INTERVALS", "60,300,1800"),
-        "FETCH_JOB_MAX_QUOTA_WAIT": float(env.get("FETCH_JOB_MAX_QUOTA_WAIT", "60")),
-        # Bounds on reading other servers (fetch service and importer): a total deadline per request, one per
-        # package fetch (quota pauses aside), one for all the fetches a web request makes (under gunicorn's 30 s
-        # worker timeout), and the largest answer read (PyPI's JSON for Django is a few MB).
-        "FETCH_DEADLINE": float(env.get("FETCH_DEADLINE", "30")),
-        "FETCH_PACKAGE_DEADLINE": float(env.get("FETCH_PACKAGE_DEADLINE", "180")),
-        "FETCH_REQUEST_DEADLINE": float(env.get("FETCH_REQUEST_DEADLINE", "20")),
-        "FETCH_MAX_BYTES": _env_int("FETCH_MAX_BYTES", 20 * 1024 * 1024),
-        # Largest request body accepted (413 past it, before anything is read); form fields and parts too.
-        "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 1024 * 1024),
-        "MAX_FORM_MEMORY_SIZE": _env_int("MAX_FORM_MEMORY_SIZE", 500_000),
-        "MAX_FORM_PARTS": _env_int("MAX_FORM_PARTS", 1000),
-        "PACKAGES_PER_PAGE": _env_int("PACKAGES_PER_PAGE", 30),
-        "API_RATE_LIMIT": _env_int("API_RATE_LIMIT", 300),
-        "SESSION_COOKIE_HTTPONLY": True,
-        "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE", "") == "1",
-        "REMEMBER_COOKIE_SAMESITE": "Lax",
-        "REMEMBER_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE", "") == "1",
-        "REMEMBER_COOKIE_HTTPONLY": True,
-        "REMEMBER_COOKIE_DURATION": timedelta(days=_env_int("REMEMBER_COOKIE_DAYS", 30)),
-        # Host headers accepted (others get 400); None accepts any. Flask checks it on every request.
-        "TRUSTED_HOSTS": _env_list("TRUSTED_HOSTS"),
-        # Throttles on sign-in, sign-up and "Fetch now" (Flask-Limiter; webapp/throttle.py), counted in Redis
-        # when REDIS_URL is set.
-        "RATELIMIT_ENABLED": env.get("RATELIMIT_ENABLED", "1").strip().lower() not in {"0", "false", "no", "off"},
-        "LOGIN_RATE_LIMIT_ACCOUNT": env.get("LOGIN_RATE_LIMIT_ACCOUNT", "10 per 15 minutes"),
-        "LOGIN_RATE_LIMIT_ADDRESS": env.get("LOGIN_RATE_LIMIT_ADDRESS", "50 per 15 minutes"),
-        "SIGNUP_RATE_LIMIT": env.get("SIGNUP_RATE_LIMIT", "10 per hour"),
-        "FETCH_NOW_RATE_LIMIT": env.get("FETCH_NOW_RATE_LIMIT", "10 per hour"),
-        "WTF_CSRF_TIME_LIMIT": None,
-        "PREFERRED_URL_SCHEME": env.get("PREFERRED_URL_SCHEME", "http"),
-        "PROXY_COUNT": _env_int("PROXY_COUNT", 0),
-    }
+class ConfigError(ValueError):
+    """An environment variable whose value cannot be read; the message names the variable."""
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$", re.IGNORECASE)
+_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def parse_duration(text: str) -> timedelta:
+    """``90s``, ``30m``, ``24h``, ``7d``, ``2w`` (a bare number is seconds)."""
+    match = _DURATION.match(text or "")
+    if not match:
+        raise ValueError(f"“{text}” is not a duration such as 30m, 24h or 7d")
+    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2).lower()])
+
+
+def parse_bool(text: str) -> bool:
+    """``1``/``true``/``yes``/``on`` or ``0``/``false``/``no``/``off``, in any case."""
+    lowered = text.strip().lower()
+    if lowered in _TRUE | _FALSE:
+        return lowered in _TRUE
+    raise ValueError(f"“{text}” is not 1 or 0 (true/false, yes/no, on/off)")
+
+
+def parse_list(text: str) -> list[str]:
+    """A comma-separated list, blanks dropped."""
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def _number(kind: type, minimum: float | None = None) -> Callable[[str], Any]:
+    def parse(text: str):
+        try:
+            value = kind(text.strip())
+        except ValueError:
+            raise ValueError(f"“{text}” is not {'a whole number' if kind is int else 'a number'}") from None
+        if minimum is not None and value < minimum:
+            raise ValueError(f"{value} is below the smallest allowed value, {minimum}")
+        return value
+
+    return parse
+
+
+def _seconds_list(text: str) -> list[int]:
+    return [int(parse_duration(item).total_seconds()) for item in parse_list(text)]
+
+
+def _hosts(text: str) -> list[str] | None:
+    return parse_list(text) or None  # Flask: None accepts any host
+
+
+def _choice(*choices: str) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        value = text.strip().lower()
+        if value not in choices:
+            raise ValueError(f"“{text}” is not one of {', '.join(choices)}")
+        return value
+
+    return parse
+
+
+def _rate_limit(text: str) -> str:
+    from limits import parse_many
+
+    parse_many(text)  # raises ValueError with the limits library's explanation
+    return text
+
+
+def _time_zone(text: str) -> str:
+    try:
+        ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"“{text}” is not a time zone name such as UTC or Europe/Paris") from None
+    return text
+
+
+def _days(text: str) -> timedelta:
+    return timedelta(days=_number(int, minimum=0)(text))
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its key in ``app.config``, the environment variable it comes from, how the variable's
+    text is read, and the value when the variable is unset or empty."""
+
+    key: str
+    default: Any
+    parse: Callable[[str], Any] = str
+    variable: str = ""  # when it differs from ``key``
+
+    @property
+    def env(self) -> str:
+        return self.variable or self.key
+
+    def read(self, text: str, source: str | None = None) -> Any:
+        """``text`` parsed, or :class:`ConfigError` naming the variable."""
+        try:
+            return self.parse(text)
+        except ValueError as error:
+            raise ConfigError(f"{source or self.env}={text!r}: {error}") from None
+
+
+_SECONDS = _number(float, minimum=0)
+_COUNT = _number(int, minimum=0)
+_POSITIVE = _number(int, minimum=1)
+
+# Every setting read from the environment, with its default: the one place both are written down.
+SETTINGS = (
+    # Empty: create_app uses a random key kept in instance/secret_key (webapp/security.py).
+    Setting("SECRET_KEY", ""),
+    Setting("SITE_NAME", "Package Grids"),
+    Setting("SITE_URL", ""),
+    Setting("TIME_ZONE", "UTC", _time_zone),
+    Setting("REDIS_URL", ""),
+    Setting("GITHUB_API_URL", "https://api.github.com"),
+    Setting("GITHUB_TOKEN", ""),
+    Setting("GITLAB_API_URL", "https://gitlab.com/api/v4"),
+    Setting("GITLAB_TOKEN", ""),
+    Setting("BITBUCKET_API_URL", "https://api.bitbucket.org/2.0"),
+    Setting("BITBUCKET_TOKEN", ""),
+    Setting("CODEBERG_API_URL", "https://codeberg.org/api/v1"),
+    Setting("CODEBERG_TOKEN", ""),
+    Setting("PYPI_URL", "https://pypi.org"),
+    Setting("GITHUB_WEBHOOK_SECRET", ""),
+    Setting("GITHUB_CLIENT_ID", ""),
+    Setting("GITHUB_CLIENT_SECRET", ""),
+    Setting("GITHUB_OAUTH_URL", "https://github.com/login/oauth"),
+    # Local sign-up (username and password); GitHub sign-in is governed by GITHUB_CLIENT_ID/SECRET alone.
+    Setting("ALLOW_SIGNUP", True, parse_bool),
+    # After someone adds a package: "auto" queues the fetch (REDIS_URL) or runs it in a background thread,
+    # "sync" fetches inside the request, "off" leaves it to "Fetch now" and the scheduled refresh.
+    Setting("FETCH_NEW_PACKAGES", "auto", _choice("auto", "sync", "off")),
+    # Fetch service (webapp/fetch): timeouts, retries, quota pauses, threads, staleness and RQ job settings.
+    Setting("FETCH_TIMEOUT", 10.0, _SECONDS),
+    Setting("FETCH_RETRIES", 2, _COUNT),
+    Setting("FETCH_BACKOFF", 1.0, _SECONDS),
+    Setting("FETCH_MAX_QUOTA_WAIT", 3900.0, _SECONDS),
+    Setting("FETCH_WORKERS", 8, _POSITIVE),
+    Setting("FETCH_STALE_AFTER", timedelta(hours=24), parse_duration),
+    Setting("FETCH_JOB_TIMEOUT", 600, _POSITIVE),
+    Setting("FETCH_JOB_RETRIES", 3, _COUNT),
+    Setting("FETCH_JOB_RETRY_INTERVALS", [60, 300, 1800], _seconds_list),
+    Setting("FETCH_JOB_MAX_QUOTA_WAIT", 60.0, _SECONDS),
+    # Bounds on reading other servers (fetch service and importer): a total deadline per request, one per
+    # package fetch (quota pauses aside), one for all the fetches a web request makes (under gunicorn's 30 s
+    # worker timeout), and the largest answer read (PyPI's JSON for Django is a few MB).
+    Setting("FETCH_DEADLINE", 30.0, _SECONDS),
+    Setting("FETCH_PACKAGE_DEADLINE", 180.0, _SECONDS),
+    Setting("FETCH_REQUEST_DEADLINE", 20.0, _SECONDS),
+    Setting("FETCH_MAX_BYTES", 20 * 1024 * 1024, _POSITIVE),
+    # Largest request body accepted (413 past it, before anything is read); form fields and parts too.
+    Setting("MAX_CONTENT_LENGTH", 1024 * 1024, _POSITIVE),
+    Setting("MAX_FORM_MEMORY_SIZE", 500_000, _POSITIVE),
+    Setting("MAX_FORM_PARTS", 1000, _POSITIVE),
+    Setting("PACKAGES_PER_PAGE", 30, _POSITIVE),
+    Setting("API_RATE_LIMIT", 300, _COUNT),  # 0: off
+    Setting("SESSION_COOKIE_SECURE", False, parse_bool),
+    Setting("REMEMBER_COOKIE_SECURE", False, parse_bool, variable="SESSION_COOKIE_SECURE"),
+    Setting("REMEMBER_COOKIE_DURATION", timedelta(days=30), _days, variable="REMEMBER_COOKIE_DAYS"),
+    # Host headers accepted (others get 400); None accepts any. Flask checks it on every request.
+    Setting("TRUSTED_HOSTS", None, _hosts),
+    # Throttles on sign-in, sign-up and "Fetch now" (Flask-Limiter; webapp/throttle.py), counted in Redis
+    # when REDIS_URL is set.
+    Setting("RATELIMIT_ENABLED", True, parse_bool),
+    Setting("LOGIN_RATE_LIMIT_ACCOUNT", "10 per 15 minutes", _rate_limit),
+    Setting("LOGIN_RATE_LIMIT_ADDRESS", "50 per 15 minutes", _rate_limit),
+    Setting("SIGNUP_RATE_LIMIT", "10 per hour", _rate_limit),
+    Setting("FETCH_NOW_RATE_LIMIT", "10 per hour", _rate_limit),
+    Setting("PREFERRED_URL_SCHEME", "http", _choice("http", "https")),
+    Setting("PROXY_COUNT", 0, _COUNT),
+)
+
+# Fixed settings, not read from the environment.
+CONSTANTS = {
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "WTF_CSRF_TIME_LIMIT": None,
+}
+
+
+def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None,
+                environ: Mapping[str, str] | None = None) -> dict:
+    """Build the configuration from the environment, parsing every setting once.
+
+    ``overrides`` (from :func:`webapp.create_app`) replace values; one given as text is parsed like the
+    environment variable would be. A malformed value raises :class:`ConfigError` naming the variable.
+    """
+    env = os.environ if environ is None else environ
+    overrides = dict(overrides or {})
+    config: dict[str, Any] = {**CONSTANTS, "SQLALCHEMY_DATABASE_URI": database_url_from_env(instance_path)}
+    for setting in SETTINGS:
+        if setting.key in overrides:
+            value = overrides.pop(setting.key)
+            config[setting.key] = setting.read(value, setting.key) if isinstance(value, str) else value
+        elif env.get(setting.env, "").strip():
+            config[setting.key] = setting.read(env[setting.env])
+        else:
+            config[setting.key] = copy.deepcopy(setting.default)
+    config.update(overrides)
+    return config

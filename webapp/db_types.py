@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from enum import StrEnum
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, String
 from sqlalchemy.types import TypeDecorator
-
 
 # The largest id the database holds: every id column is an INTEGER, 32 bits on PostgreSQL (SQLite's are 64).
 # A larger value is an "integer out of range" DataError on PostgreSQL, an OverflowError on SQLite past 2**63.
@@ -43,3 +43,30 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=timezone.utc)
+
+
+class EnumText(TypeDecorator):
+    """A :class:`enum.StrEnum` kept as its plain value in a VARCHAR and read back as the member.
+
+    No CHECK constraint and no native enum type: the column stays the string column it always was, so a
+    new member needs no migration. Writing a value that is not a member raises ``ValueError``; reading one
+    (a row from before a member was renamed) hands back the plain string rather than failing the page.
+    """
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[StrEnum], length: int) -> None:
+        super().__init__(length)
+        self.enum = enum
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        try:
+            return self.enum(value)
+        except ValueError:
+            return value

@@ -8,6 +8,9 @@ from flask import Flask, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
+from webapp.htmx import is_htmx
+from webapp.text import describe_size
+
 logger = logging.getLogger(__name__)
 
 MESSAGES = {
@@ -39,7 +42,7 @@ def render_error(code: int, message: str | None = None, headers: dict | None = N
     if wants_json():
         response = jsonify(detail=message)
     else:
-        template = "errors/fragment.html" if request.headers.get("HX-Request") else "errors/error.html"
+        template = "errors/fragment.html" if is_htmx() else "errors/error.html"
         response = render_template(template, code=code, message=message)
     response = response if not isinstance(response, str) else (response, code)
     if isinstance(response, tuple):
@@ -65,15 +68,14 @@ def register(app: Flask) -> None:
         headers = {}
         if error.code == 405 and error.valid_methods:
             order = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
-            headers["Allow"] = ", ".join(sorted(error.valid_methods, key=lambda m: order.index(m) if m in order else 99))
+            headers["Allow"] = ", ".join(sorted(error.valid_methods,
+                                                key=lambda m: order.index(m) if m in order else 99))
         message = MESSAGES.get(error.code) if error.description == type(error).description else error.description
         return render_error(error.code or 500, message, headers)
 
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(error: RequestEntityTooLarge):
-        from webapp.fetch.transport import describe_size
-
-        limit = current_app.config.get("MAX_CONTENT_LENGTH")
+        limit = current_app.config["MAX_CONTENT_LENGTH"]
         length = request.content_length
         if limit and (length is None or length > limit):
             message = f"That request is too large: this site accepts at most {describe_size(limit)} per request."

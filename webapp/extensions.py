@@ -1,5 +1,6 @@
 """Flask extensions, created unbound here and bound to the app in :func:`webapp.create_app`."""
 
+from authlib.integrations.flask_client import OAuth
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -9,6 +10,7 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from webapp.ratelimit import RateLimiter
 from webapp.text import clean_text_on_write
 
 # A naming convention gives every constraint a stable name, so Alembic can alter and drop them
@@ -34,3 +36,7 @@ csrf = CSRFProtect()
 login_manager = LoginManager()
 # Throttles for sign-in, sign-up and "Fetch now" (webapp/throttle.py); no limit applies unless a view asks.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+# OAuth clients (Authlib): "Sign in with GitHub" registers its client here on first use (webapp/accounts/oauth.py).
+oauth = OAuth()
+# The API's per-client limit for anonymous clients (API_RATE_LIMIT; webapp/ratelimit.py).
+api_rate_limiter = RateLimiter()

@@ -1,4 +1,4 @@
-"""Form helpers shared by every domain: filters, slugs and text validators."""
+"""Form helpers shared by every domain: filters, slugs, text validators and showing a service's error."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import unicodedata
 
 from wtforms.validators import ValidationError
 
+from webapp.domain_errors import FieldError
 from webapp.text import unsafe_characters
 
 SLUG_MAX = 100
@@ -23,6 +24,21 @@ def slugify(text: str) -> str:
     """A slug made from a name: lowercase ASCII letters and digits joined by single hyphens."""
     ascii_text = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode("ascii").lower()
     return "-".join(re.findall(r"[a-z0-9]+", ascii_text))[:SLUG_MAX].strip("-")
+
+
+def show_field_error(form, error: FieldError, default: str | None = None) -> None:
+    """Show a service's :class:`~webapp.domain_errors.FieldError` on the form field it names.
+
+    An error that names no field of ``form`` goes on ``default`` when given, else among the form's own
+    errors (``form.form_errors``, which the ``form_errors`` template macro shows above the fields).
+    """
+    name = error.field if error.field in form else default
+    field = form[name] if name else None
+    if field is None:
+        form.form_errors.append(error.message)
+        return
+    # A field's errors are a tuple until the form is validated.
+    field.errors = [*field.errors, error.message]
 
 
 def reject_control_characters(_form, field) -> None:

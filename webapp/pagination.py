@@ -1,61 +1,24 @@
-"""A small page-of-results value shared by every listing."""
+"""Pages of a listing: Flask-SQLAlchemy's pagination, with a page past the end showing the last page."""
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-from typing import Any
-
-from sqlalchemy import Select, func, select
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Select
 
 from webapp.extensions import db
 
+# One page of a listing: ``items``, ``page``, ``per_page``, ``total``, ``pages``, ``has_prev``, ``has_next``,
+# and ``first``/``last`` (the 1-based numbers of the page's first and last item, 0 on an empty page).
+Page = Pagination
 
-@dataclass(frozen=True)
-class Page:
-    """One page of a listing: its items, where it is and how many there are in all."""
-
-    items: list[Any]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def first_index(self) -> int:
-        return 0 if not self.total else (self.page - 1) * self.per_page + 1
-
-    @property
-    def last_index(self) -> int:
-        return min(self.total, self.page * self.per_page)
+# Pages beyond this are the last page anyway; the bound keeps the OFFSET a database integer.
+MAX_PAGE = 2**31 - 1
 
 
-def paginate(statement: Select, page: int, per_page: int, scalars: bool = True) -> Page:
-    """Run ``statement`` for one page, plus one COUNT query: always two queries."""
-    page = max(1, page)
-    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
-    last_page = max(1, math.ceil(total / per_page))
-    page = min(page, last_page)
-    paged = statement.limit(per_page).offset((page - 1) * per_page)
-    result = db.session.execute(paged)
-    items = list(result.scalars().unique()) if scalars else list(result)
-    return Page(items=items, page=page, per_page=per_page, total=total)
-
-
-def parse_page(value: str | None) -> int:
-    """A page number from a query argument; junk means page 1."""
-    try:
-        return max(1, int(value or 1))
-    except ValueError:
-        return 1
+def paginate(statement: Select, page: int, per_page: int) -> Page:
+    """Run ``statement`` for one page, plus one COUNT query; a page past the end is the last page."""
+    page = min(max(1, page), MAX_PAGE // per_page)
+    result = db.paginate(statement, page=page, per_page=per_page, max_per_page=None, error_out=False)
+    if result.page > 1 and not result.items and result.total:
+        result = db.paginate(statement, page=result.pages, per_page=per_page, max_per_page=None, error_out=False)
+    return result

@@ -9,7 +9,7 @@ import secrets
 from pathlib import Path
 from urllib.parse import SplitResult, urlsplit
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, request, session
 from werkzeug.exceptions import SecurityError
 
 logger = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ def ensure_secret_key(app: Flask) -> None:
     The key is never a value anyone else knows. Every process on this machine reads the same file, so gunicorn
     workers agree; several servers must share one ``SECRET_KEY`` instead.
     """
-    if app.config.get("SECRET_KEY"):
+    if app.config["SECRET_KEY"]:
         return
     path = Path(app.instance_path) / SECRET_KEY_FILE
     key, created = load_or_create_secret_key(path)
@@ -102,7 +102,7 @@ def _read_secret_key(path: Path) -> str:
 
 
 def _site_url(app: Flask) -> SplitResult | None:
-    site = (app.config.get("SITE_URL") or "").strip()
+    site = app.config["SITE_URL"].strip()
     parts = urlsplit(site) if site else None
     return parts if parts is not None and parts.scheme in ("http", "https") and parts.netloc else None
 
@@ -159,6 +159,15 @@ def untrusted_host(error: SecurityError) -> Response:
     """400 for a ``Host`` outside ``TRUSTED_HOSTS``: plain text, because no URL can be built for that host."""
     return Response("400 Bad Request: this site does not answer to that host name.\n", status=400,
                     mimetype="text/plain")
+
+
+def personal_pages_are_not_stored(response: Response) -> Response:
+    """A signed-in person's pages show their own state ("You use this"): the browser must not show a stored
+    copy when they come back with the Back button after an HTMX swap changed that state."""
+    if (request.method == "GET" and response.mimetype == "text/html" and "Cache-Control" not in response.headers
+            and "_user_id" in session):
+        response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def register(app: Flask) -> None:

@@ -130,7 +130,7 @@ def _sparkline(counts: tuple[int, ...], width: int, height: int, label: str) -> 
 
 def site_timezone() -> ZoneInfo:
     """The site's time zone (setting ``TIME_ZONE``)."""
-    return ZoneInfo(current_app.config.get("TIME_ZONE") or "UTC")
+    return ZoneInfo(current_app.config["TIME_ZONE"])
 
 
 def localtime(value: datetime | None) -> datetime | None:
@@ -214,7 +214,6 @@ def register(app: Flask) -> None:
         timesince=timesince,
         intcomma=intcomma,
         compact=compact_number,
-        localtime=localtime,
         safe_url=safe_url,
     )
     app.jinja_env.globals.update(url_with=url_with, sparkline=sparkline)

@@ -51,6 +51,15 @@ def xml_safe(value: str) -> str:
     return _NOT_XML.sub("", value)
 
 
+def describe_size(size: int) -> str:
+    """``10 MB``, ``512 KB``: a byte count as people read it."""
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):g} MB"
+    if size >= 1024:
+        return f"{size / 1024:g} KB"
+    return f"{size} bytes"
+
+
 def clean_value(value):
     """:func:`clean_text` applied to a string, or to every string inside lists and dicts; other values as they are."""
     if isinstance(value, str):

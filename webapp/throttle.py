@@ -5,7 +5,7 @@ Flask-Limiter counts in Redis when ``REDIS_URL`` is set (shared by every worker 
 memory otherwise. Each limit is read from the configuration on every request (``LOGIN_RATE_LIMIT_ACCOUNT``,
 ``LOGIN_RATE_LIMIT_ADDRESS``, ``SIGNUP_RATE_LIMIT``, ``FETCH_NOW_RATE_LIMIT``, in the notation of the ``limits``
 library: ``"10 per 15 minutes"``). Past a limit the answer is 429 with ``Retry-After`` and a readable page.
-The API's own rate limit is separate (webapp/api/ratelimit.py).
+The API's own rate limit is separate (webapp/ratelimit.py).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def configure_storage(app: Flask, extension: Limiter = limiter) -> None:
 
     Calling it again (after ``REDIS_URL`` changed) moves the counting to the new storage.
     """
-    redis_url = app.config.get("REDIS_URL") or ""
+    redis_url = app.config["REDIS_URL"]
     app.config["RATELIMIT_STORAGE_URI"] = redis_url or "memory://"
     app.config["RATELIMIT_STORAGE_OPTIONS"] = {"socket_connect_timeout": 1, "socket_timeout": 1} if redis_url else {}
     app.config.setdefault("RATELIMIT_KEY_PREFIX", KEY_PREFIX)

@@ -1,15 +1,14 @@
 """initial schema
 
 Revision ID: 8c0a305cc65b
-Revises: 
+Revises:
 Create Date: 2026-11-26 23:18:12.930842
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import webapp.db_types
-
 
 # revision identifiers, used by Alembic.
 revision = '8c0a305cc65b'

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 from werkzeug.serving import make_server
 
-from tests.conftest import require_or_skip
+from tests.helpers import require_or_skip
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -95,13 +95,3 @@ def context(browser, live_server):
 def page(context):
     """A tab in a fresh browser profile."""
     return context.new_page()
-
-
-def sign_in(page, live_server: LiveServer, username: str, password: str) -> None:
-    """Sign in through the real form, as a person would, and wait for the next page."""
-    page.goto(live_server("/accounts/login/"))
-    form = page.locator("main form")
-    form.get_by_label("Username").fill(username)
-    form.get_by_label("Password", exact=True).fill(password)
-    with page.expect_navigation():
-        form.get_by_role("button", name="Sign in", exact=True).click()

@@ -8,14 +8,13 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from tests.browser.conftest import sign_in
+from tests.browser.helpers import sign_in
 from tests.factories import make_user
+from tests.helpers import PASSWORD
 from webapp.accounts.models import User
 from webapp.extensions import db
 
 pytestmark = pytest.mark.browser
-
-PASSWORD = "correct horse battery"
 
 
 def account_nav(page):

@@ -11,15 +11,15 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from tests.browser.conftest import sign_in
+from tests.browser.helpers import sign_in
 from tests.factories import make_category, make_grid, make_package, make_user
+from tests.helpers import PASSWORD
 from webapp.catalog.models import Flag
 from webapp.extensions import db
 from webapp.grids.models import Feature, GridPackage
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct horse battery"
 
 RECORD_VIOLATIONS = """
 window.__cspViolations = [];

@@ -9,15 +9,14 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select, update
 
-from tests.browser.conftest import sign_in
+from tests.browser.helpers import sign_in
 from tests.factories import make_category, make_grid, make_package, make_user
+from tests.helpers import PASSWORD
 from webapp.catalog.models import Package
 from webapp.extensions import db
 from webapp.grids.models import Element, Feature, Grid, GridPackage
 
 pytestmark = pytest.mark.browser
-
-PASSWORD = "correct horse battery"
 
 
 def package_id(slug: str) -> int:

@@ -9,14 +9,13 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from tests.browser.conftest import sign_in
+from tests.browser.helpers import sign_in
 from tests.factories import make_category, make_package, make_user
+from tests.helpers import PASSWORD
 from webapp.catalog.models import Flag, Package
 from webapp.extensions import db
 
 pytestmark = pytest.mark.browser
-
-PASSWORD = "correct horse battery"
 
 
 @pytest.fixture(autouse=True)

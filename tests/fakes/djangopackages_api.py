@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 import threading
-from http.server import BaseHTTPRequestHandler
 from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -37,7 +37,8 @@ def site_data() -> dict:
 class FakeDjangoPackagesAPI(FakeServer):
     """The API at ``root`` (``http://127.0.0.1:PORT/api/v4/``).
 
-    ``fail_pages`` holds ``(endpoint, offset)`` pairs answered with HTTP 500; ``huge_pages`` maps such pairs to
+    ``fail_pages`` holds ``(endpoint, offset)`` pairs answered with HTTP 500; ``flaky_pages`` maps such pairs
+    to how many more times they answer 503 before answering normally; ``huge_pages`` maps such pairs to
     a body size in bytes, streamed as it is generated; ``next_links`` maps an endpoint to a function of
     ``(offset, limit)`` giving the ``next`` link its pages carry; ``log`` records every path asked.
     """
@@ -45,6 +46,7 @@ class FakeDjangoPackagesAPI(FakeServer):
     def __init__(self) -> None:
         self.data = site_data()
         self.fail_pages: set[tuple[str, int]] = set()
+        self.flaky_pages: dict[tuple[str, int], int] = {}
         self.huge_pages: dict[tuple[str, int], int] = {}
         self.next_links: dict[str, Callable[[int, int], str | None]] = {}
         self.log: list[str] = []
@@ -94,6 +96,9 @@ class FakeDjangoPackagesAPI(FakeServer):
             return 400, {"detail": "Bad limit or offset."}
         if (endpoint, offset) in self.fail_pages:
             return 500, "<h1>Server Error (500)</h1>"
+        if self.flaky_pages.get((endpoint, offset), 0) > 0:
+            self.flaky_pages[(endpoint, offset)] -= 1
+            return 503, "<h1>Service Unavailable (503)</h1>"
         if (endpoint, offset) in self.huge_pages:
             return 200, huge_body(self.huge_pages[(endpoint, offset)])
         objects = self._objects(endpoint)

@@ -6,6 +6,7 @@ import click
 from flask.cli import with_appcontext
 
 from webapp.accounts import queries, services
+from webapp.transaction import commit
 
 
 @click.command("create-user")
@@ -23,6 +24,7 @@ def create_user_command(username: str, password: str, email: str, staff: bool) -
         user = services.create_local_user(username, password, email, is_staff=staff)
     except services.AccountError as error:
         raise click.ClickException(f"{error.field}: {error.message}") from error
+    commit()
     click.echo(f"Created {'staff ' if user.is_staff else ''}user {user.username} (id {user.id}).")
 
 
@@ -40,6 +42,7 @@ def set_password_command(username: str, password: str) -> None:
         services.set_password(user, password)
     except services.AccountError as error:
         raise click.ClickException(f"{error.field}: {error.message}") from error
+    commit()
     click.echo(f"New password set for {user.username}; every session of the account has ended.")
 
 

@@ -7,59 +7,52 @@ so tests point them at a fake server on 127.0.0.1.
 
 from __future__ import annotations
 
-from authlib.integrations.flask_client import OAuth
+import hashlib
+
 from flask import Flask, current_app
 
-EXTENSION_KEY = "accounts.github_oauth"
+from webapp.extensions import oauth
+
 SCOPE = "read:user user:email"
-
-
-def init_app(app: Flask) -> None:
-    """Prepare the GitHub client slot on ``app`` (the client itself is built on first use)."""
-    app.extensions[EXTENSION_KEY] = {"settings": None, "client": None}
 
 
 def github_enabled(app: Flask | None = None) -> bool:
     """True when GitHub sign-in is configured."""
     config = (app or current_app).config
-    return bool(config.get("GITHUB_CLIENT_ID") and config.get("GITHUB_CLIENT_SECRET"))
+    return bool(config["GITHUB_CLIENT_ID"] and config["GITHUB_CLIENT_SECRET"])
 
 
 def _settings(config) -> tuple:
-    oauth_url = (config.get("GITHUB_OAUTH_URL") or "https://github.com/login/oauth").rstrip("/")
-    api_url = (config.get("GITHUB_API_URL") or "https://api.github.com").rstrip("/")
-    return (config["GITHUB_CLIENT_ID"], config["GITHUB_CLIENT_SECRET"], oauth_url, api_url,
-            float(config.get("FETCH_TIMEOUT") or 10))
+    return (config["GITHUB_CLIENT_ID"], config["GITHUB_CLIENT_SECRET"], config["GITHUB_OAUTH_URL"].rstrip("/"),
+            config["GITHUB_API_URL"].rstrip("/"), config["FETCH_TIMEOUT"])
 
 
 def github_client():
-    """The Authlib client for GitHub, or ``None`` when GitHub sign-in is off.
+    """The Authlib client for GitHub (registered on :data:`webapp.extensions.oauth`), or ``None`` when GitHub
+    sign-in is off.
 
-    It is rebuilt when its settings change, so a site (or a test) may change them without a restart.
+    The client is registered under a name made from its settings, so a site (or a test) that changes them
+    gets a new client without a restart.
     """
-    app = current_app._get_current_object()
-    if not github_enabled(app):
+    config = current_app.config
+    if not github_enabled():
         return None
-    slot = app.extensions.setdefault(EXTENSION_KEY, {"settings": None, "client": None})
-    settings = _settings(app.config)
-    if slot["settings"] != settings:
-        client_id, client_secret, oauth_url, api_url, timeout = settings
-        registry = OAuth(app)
-        client = registry.register(
-            "github",
-            client_id=client_id,
-            client_secret=client_secret,
-            authorize_url=f"{oauth_url}/authorize",
-            access_token_url=f"{oauth_url}/access_token",
-            api_base_url=f"{api_url}/",
-            client_kwargs={
-                "scope": SCOPE,
-                "token_endpoint_auth_method": "client_secret_post",
-                "default_timeout": timeout,
-            },
-        )
-        slot.update(settings=settings, client=client)
-    return slot["client"]
+    settings = _settings(config)
+    client_id, client_secret, oauth_url, api_url, timeout = settings
+    name = "github-" + hashlib.sha256(repr(settings).encode()).hexdigest()[:16]
+    return oauth.create_client(name) or oauth.register(
+        name,
+        client_id=client_id,
+        client_secret=client_secret,
+        authorize_url=f"{oauth_url}/authorize",
+        access_token_url=f"{oauth_url}/access_token",
+        api_base_url=f"{api_url}/",
+        client_kwargs={
+            "scope": SCOPE,
+            "token_endpoint_auth_method": "client_secret_post",
+            "default_timeout": timeout,
+        },
+    )
 
 
 def fetch_github_profile(client, token) -> tuple[dict, list | None]:

@@ -11,10 +11,11 @@ from datetime import datetime, timedelta
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash, make_response, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required  # noqa: F401  (re-exported for views elsewhere)
 
 from webapp.db_types import utcnow
+from webapp.htmx import htmx_current_url, htmx_redirect, is_htmx
 
 OWN_PACKAGE_DELETE_WINDOW = timedelta(hours=24)
 
@@ -111,9 +112,9 @@ def _same_site_path(url: str | None) -> str | None:
 
 def next_for_current_request() -> str | None:
     """Where to come back after signing in: this page for a GET, else the page the request came from."""
-    if request.method == "GET" and not request.headers.get("HX-Request"):
+    if request.method == "GET" and not is_htmx():
         return safe_next(request.full_path.rstrip("?"))
-    return _same_site_path(request.headers.get("HX-Current-URL")) or _same_site_path(request.referrer)
+    return _same_site_path(htmx_current_url()) or _same_site_path(request.referrer)
 
 
 def login_url(next_path: str | None = None) -> str:
@@ -131,10 +132,8 @@ def unauthorized():
     from webapp.errors import render_error, wants_json
 
     target = login_url(next_for_current_request())
-    if request.headers.get("HX-Request"):
-        response = make_response("", 401)
-        response.headers["HX-Redirect"] = target
-        return response
+    if is_htmx():
+        return htmx_redirect(target, 401)
     if wants_json():
         return render_error(401, "Sign in to do that.")
     flash("Please sign in to continue.", "info")
@@ -160,9 +159,7 @@ TEMPLATE_GLOBALS = {
     "can_add": can_add,
     "can_edit_package": can_edit_package,
     "can_edit_grid": can_edit_grid,
-    "can_delete_package": can_delete_package,
     "can_delete_grid": can_delete_grid,
     "can_delete_feature": can_delete_feature,
-    "can_moderate": can_moderate,
     "can_lock_grid": can_lock_grid,
 }

@@ -10,7 +10,7 @@ from webapp.accounts.models import User
 from webapp.catalog.models import Package, Usage
 from webapp.extensions import db
 from webapp.grids.models import Grid, GridPackage
-from webapp.history.models import Change
+from webapp.history.models import Change, ChangeAction
 from webapp.sql_like import starts_with
 
 PROFILE_PACKAGES_LIMIT = 60
@@ -65,7 +65,7 @@ class ProfileChange:
     """A recent edit on a profile page, with where it happened."""
 
     summary: str
-    action: str
+    action: ChangeAction
     object_type: str
     field: str
     created: object

@@ -16,6 +16,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from webapp.accounts import queries
 from webapp.accounts.models import User, new_session_token
 from webapp.db_types import utcnow
+from webapp.domain_errors import FieldError
 from webapp.extensions import db
 from webapp.links import url_problem
 
@@ -34,13 +35,8 @@ def _dummy_hash() -> str:
     return generate_password_hash("not-a-real-password")
 
 
-class AccountError(ValueError):
+class AccountError(FieldError):
     """A rule about accounts was broken; ``field`` says which form field it belongs to."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
 
 
 def username_problem(username: str) -> str | None:
@@ -81,7 +77,7 @@ def create_local_user(username: str, password: str, email: str = "", *, is_staff
     user = User(username=username, email=email, password_hash=generate_password_hash(password), is_staff=is_staff)
     db.session.add(user)
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError as error:
         # Someone took the name between the check and the insert.
         db.session.rollback()
@@ -106,7 +102,7 @@ def sign_in(user: User, *, remember: bool = False) -> bool:
     if not login_user(user, remember=remember, fresh=True):
         return False
     user.last_login = utcnow()
-    db.session.commit()
+    db.session.flush()
     return True
 
 
@@ -123,7 +119,7 @@ def sign_out() -> None:
 def end_all_sessions(user: User) -> None:
     """Sign ``user`` out everywhere: every session and remember-me cookie holds the old token."""
     user.session_token = new_session_token()
-    db.session.commit()
+    db.session.flush()
 
 
 def set_password(user: User, password: str) -> None:
@@ -216,7 +212,7 @@ def unique_username(wanted: str) -> str:
 
 def github_user(identity: GitHubIdentity) -> User:
     """The account linked to this GitHub identity, created on first sign-in and refreshed afterwards."""
-    for attempt in range(3):
+    for _attempt in range(3):
         user = db.session.scalar(select(User).where(User.github_id == identity.github_id))
         if user is not None:
             user.github_login = identity.login or user.github_login
@@ -224,14 +220,14 @@ def github_user(identity: GitHubIdentity) -> User:
                 user.avatar_url = identity.avatar_url
             user.display_name = user.display_name or identity.name
             user.email = user.email or identity.email
-            db.session.commit()
+            db.session.flush()
             return user
         user = User(username=unique_username(identity.login), github_id=identity.github_id,
                     github_login=identity.login or None, display_name=identity.name, email=identity.email,
                     avatar_url=identity.avatar_url, password_hash=None)
         db.session.add(user)
         try:
-            db.session.commit()
+            db.session.flush()
             return user
         except IntegrityError:
             # A concurrent sign-in took the username or linked this GitHub id first: look again.

@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from webapp.accounts import oauth, permissions, queries, services
 from webapp.accounts.forms import LoginForm, SignupForm
-from webapp.extensions import login_manager
+from webapp.forms import show_field_error
 from webapp.throttle import throttle_sign_in, throttle_sign_up
 
 logger = logging.getLogger(__name__)
@@ -19,20 +19,6 @@ logger = logging.getLogger(__name__)
 blueprint = Blueprint("accounts", __name__)
 
 GITHUB_NEXT_KEY = "accounts.github_next"
-
-
-@blueprint.record_once
-def _setup(state) -> None:
-    app = state.app
-    oauth.init_app(app)
-    login_manager.unauthorized_handler(permissions.unauthorized)
-    app.jinja_env.globals.update(permissions.TEMPLATE_GLOBALS, github_signin_enabled=oauth.github_enabled,
-                                 endpoint_exists=_endpoint_exists)
-
-
-def _endpoint_exists(endpoint: str) -> bool:
-    """For templates: link to another domain's page only when that page is installed."""
-    return endpoint in current_app.view_functions
 
 
 def _next_from_request(form=None) -> str | None:
@@ -51,7 +37,7 @@ def _form_page(template: str, form, status: int = 200, **context):
 @blueprint.route("/accounts/signup/", methods=["GET", "POST"])
 @throttle_sign_up
 def signup():
-    if not current_app.config.get("ALLOW_SIGNUP", True):
+    if not current_app.config["ALLOW_SIGNUP"]:
         abort(404, "This site does not take new local accounts. Sign in with GitHub instead.")
     form = SignupForm()
     next_path = _next_from_request(form)
@@ -65,7 +51,7 @@ def signup():
     try:
         user = services.create_local_user(form.username.data, form.password.data, form.email.data)
     except services.AccountError as error:
-        getattr(form, error.field).errors.append(error.message)
+        show_field_error(form, error)
         return _form_page("accounts/signup.html", form, 422)
     services.sign_in(user)
     flash(f"Welcome, {user.username}! Your account is ready.", "success")
@@ -112,7 +98,7 @@ def github_login():
         session[GITHUB_NEXT_KEY] = next_path
     else:
         session.pop(GITHUB_NEXT_KEY, None)
-    site_url = current_app.config.get("SITE_URL", "").rstrip("/")
+    site_url = current_app.config["SITE_URL"].rstrip("/")
     callback = url_for("accounts.github_callback")
     redirect_uri = site_url + callback if site_url else url_for("accounts.github_callback", _external=True)
     return client.authorize_redirect(redirect_uri)
@@ -145,8 +131,8 @@ def github_callback():
     try:
         profile, emails = oauth.fetch_github_profile(client, token)
         identity = services.identity_from_github(profile, emails)
-    except (requests.RequestException, ValueError) as error:
-        # AccountError is a ValueError: a profile without an id lands here too.
+    except (requests.RequestException, ValueError, services.AccountError) as error:
+        # A profile without an id (AccountError) is as unreadable as a broken answer.
         logger.warning("GitHub profile fetch failed: %s", error)
         return _github_failed("We could not read your GitHub profile. Please try again later.")
     try:

@@ -8,14 +8,13 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, render_template, request
 from markupsafe import Markup, escape
 from werkzeug.http import HTTP_STATUS_CODES
 
-from webapp.api import ratelimit
+from webapp.extensions import api_rate_limiter
 
 ALLOWED_METHODS = ("GET", "HEAD", "OPTIONS")
 ALLOW_HEADER = ", ".join(ALLOWED_METHODS)
@@ -204,7 +203,7 @@ def options_response() -> Response:
 
 def _is_signed_in() -> bool:
     """Signed in, without touching the session of a client that has none (so public answers stay public)."""
-    if current_app.config.get("SESSION_COOKIE_NAME", "session") not in request.cookies:
+    if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
         return False
     from flask_login import current_user
 
@@ -214,9 +213,9 @@ def _is_signed_in() -> bool:
 def before_request():
     """The rate limit, then the methods the API answers without running a view."""
     if not _is_signed_in():
-        limit = int(current_app.config.get("API_RATE_LIMIT") or 0)
+        limit = current_app.config["API_RATE_LIMIT"]
         if limit > 0:
-            decision = ratelimit.limiter().check(request.remote_addr or "unknown", limit)
+            decision = api_rate_limiter.check(request.remote_addr or "unknown", limit)
             request.environ[RATE_DECISION] = decision
             if not decision.allowed:
                 wait = decision.retry_after

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app
 
 from webapp.api.queries import DEFAULT_LIMIT, MAX_LIMIT, SEARCH_LIMIT
 from webapp.security import site_root
@@ -39,7 +39,9 @@ def _schemas() -> dict:
         "last_updated": {**NULLABLE_DATETIME, "description": "Date of the last commit."},
         "last_fetched": {**NULLABLE_DATETIME, "description": "When repository and PyPI data were last fetched."},
         "repo_url": {"type": "string"},
-        "pypi_version": {"type": ["string", "null"], "description": "Latest release on PyPI; null when unknown."},
+        "pypi_version": {"type": ["string", "null"],
+                         "description": "The package's current release: PyPI's latest when it is a known, "
+                                        "non-yanked release, else the newest final one; null when unknown."},
         "created": DATETIME,
         "modified": DATETIME,
         "repo_forks": {"type": "integer"},
@@ -292,13 +294,13 @@ def _paths() -> dict:
 
 def document() -> dict:
     """The OpenAPI 3.1 document for the API as served to the current request."""
-    limit = int(current_app.config.get("API_RATE_LIMIT") or 0)
+    limit = current_app.config["API_RATE_LIMIT"]
     rate = (f"Anonymous clients may make {limit} requests a minute per address; past that the answer is 429 "
             "with a Retry-After header." if limit else "There is no rate limit.")
     return {
         "openapi": "3.1.0",
         "info": {
-            "title": f"{current_app.config.get('SITE_NAME', 'Package Grids')} API",
+            "title": f"{current_app.config['SITE_NAME']} API",
             "version": "4.0.0",
             "description": (
                 "A read-only API compatible with djangopackages.org's API v4 and API v3. JSON by default and "

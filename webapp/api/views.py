@@ -6,7 +6,7 @@ from flask import Blueprint, Response, render_template, request
 from flask_login import current_user
 
 from webapp.api import openapi, queries, serializers
-from webapp.api.http import error, fix_allow_header, install, render, route
+from webapp.api.http import error, install, render, route
 from webapp.api.serializers import Links, remove_query_param, replace_query_param
 from webapp.extensions import csrf
 from webapp.security import public_url
@@ -17,7 +17,6 @@ for _blueprint in (blueprint, blueprint_v3):
     install(_blueprint)
     # Read-only: a POST must get the API's 405, not a CSRF 400.
     csrf.exempt(_blueprint)
-blueprint.after_app_request(fix_allow_header)
 
 PACKAGE_DESCRIPTION = "API endpoint that allows packages to be viewed or edited."
 GRID_DESCRIPTION = "Comparison grids, each with links to the packages it compares."

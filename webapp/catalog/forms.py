@@ -6,10 +6,9 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from webapp.fetch.handlers.pypi import pypi_name
-from webapp.fetch.repo_urls import normalise_repo_url, repo_url_problem
 from webapp.forms import SLUG_MAX, SLUG_PATTERN, reject_control_characters, strip_text
 from webapp.links import URL_MAX, url_problem
+from webapp.repos import normalise_repo_url, pypi_name, repo_url_problem
 
 # Slugs that would make a package's own pages unreachable: /packages/p/edit/ is the package page of "edit".
 RESERVED_SLUGS = {"p", "add", "edit", "new"}

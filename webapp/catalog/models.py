@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     JSON,
@@ -18,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from webapp.db_types import UTCDateTime, utcnow
+from webapp.db_types import EnumText, UTCDateTime, utcnow
 from webapp.extensions import db
 
 
@@ -88,12 +89,19 @@ class Package(db.Model):
     removed_reason: Mapped[str] = mapped_column(Text, default="")
     # Incremented on every edit so a save made from a stale form is detected and refused.
     revision: Mapped[int] = mapped_column(Integer, default=1)
+    # The release every page, grid, feed and API answer shows; set only by
+    # webapp.catalog.releases.refresh_current_release_and_score. use_alter: packages and versions refer to each other.
+    current_release_id: Mapped[int | None] = mapped_column(
+        ForeignKey("versions.id", ondelete="SET NULL", use_alter=True))
 
     category: Mapped[Category] = relationship(back_populates="packages")
     deprecated_by: Mapped[Package | None] = relationship(remote_side=[id], foreign_keys=[deprecated_by_id])
     versions: Mapped[list[Version]] = relationship(
-        back_populates="package", cascade="all, delete-orphan", order_by="Version.upload_time.desc()"
+        back_populates="package", cascade="all, delete-orphan", order_by="Version.upload_time.desc()",
+        foreign_keys="Version.package_id",
     )
+    # post_update: a new package and its first release point at each other, so the pointer is set after both exist.
+    current_release: Mapped[Version | None] = relationship(foreign_keys=[current_release_id], post_update=True)
     created_by = relationship("User", foreign_keys=[created_by_id])
     last_modified_by = relationship("User", foreign_keys=[last_modified_by_id])
     deprecated_by_user = relationship("User", foreign_keys=[deprecated_by_user_id])
@@ -107,8 +115,11 @@ class Package(db.Model):
         return self.date_deprecated is not None
 
     @property
-    def is_removed(self) -> bool:
-        return self.removed_at is not None
+    def version_number(self) -> str | None:
+        """The version pages and the API show: the current release's, else PyPI's when no release is stored."""
+        if self.current_release is not None:
+            return self.current_release.number
+        return self.pypi_version or None
 
     def __repr__(self) -> str:
         return f"<Package {self.slug}>"
@@ -132,7 +143,7 @@ class Version(db.Model):
     yanked: Mapped[bool] = mapped_column(Boolean, default=False)
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    package: Mapped[Package] = relationship(back_populates="versions")
+    package: Mapped[Package] = relationship(back_populates="versions", foreign_keys=[package_id])
 
     def __repr__(self) -> str:
         return f"<Version {self.package_id} {self.number}>"
@@ -149,6 +160,14 @@ class Usage(db.Model):
 
     user = relationship("User")
     package: Mapped[Package] = relationship()
+
+
+class FlagStatus(StrEnum):
+    """Where a flag stands; the value is what the ``flags.status`` column stores."""
+
+    OPEN = "open"
+    APPROVED = "approved"  # staff agreed: the package was removed from lists and grids
+    DISMISSED = "dismissed"  # staff disagreed: the package stays
 
 
 class Flag(db.Model):
@@ -171,7 +190,7 @@ class Flag(db.Model):
     package_id: Mapped[int] = mapped_column(ForeignKey("packages.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     reason: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20), default="open")
+    status: Mapped[FlagStatus] = mapped_column(EnumText(FlagStatus, 20), default=FlagStatus.OPEN)
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -179,3 +198,8 @@ class Flag(db.Model):
     package: Mapped[Package] = relationship()
     user = relationship("User", foreign_keys=[user_id])
     resolved_by = relationship("User", foreign_keys=[resolved_by_id])
+
+    @property
+    def approved(self) -> bool:
+        """True when staff approved the flag and so removed the package."""
+        return self.status == FlagStatus.APPROVED

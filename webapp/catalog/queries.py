@@ -46,7 +46,8 @@ def package_page(*, category: Category | None = None, query: str = "", sort: str
                  page: int = 1, per_page: int = 30) -> Page:
     """One page of packages, filtered and sorted: two queries."""
     order = PACKAGE_SORTS.get(sort, PACKAGE_SORTS[DEFAULT_PACKAGE_SORT])[1]()
-    statement = visible_packages().options(joinedload(Package.category)).order_by(*order)
+    statement = visible_packages().options(joinedload(Package.category), joinedload(Package.current_release)
+                                           ).order_by(*order)
     if category is not None:
         statement = statement.where(Package.category_id == category.id)
     if query.strip():
@@ -78,8 +79,8 @@ def home_data() -> HomeData:
         )
     ).one()
     latest = list(db.session.scalars(
-        visible_packages().options(joinedload(Package.category)).order_by(Package.created.desc(), Package.id.desc())
-        .limit(8)
+        visible_packages().options(joinedload(Package.category), joinedload(Package.current_release))
+        .order_by(Package.created.desc(), Package.id.desc()).limit(8)
     ))
     popular = list(db.session.scalars(select(Grid).order_by(Grid.package_count.desc(), Grid.title).limit(8)))
     return HomeData(
@@ -102,6 +103,31 @@ def category_by_slug(slug: str) -> Category | None:
     return db.session.scalar(select(Category).where(Category.slug == slug))
 
 
+def category_or_404(slug: str) -> Category:
+    """The category with this slug; a 404 page saying so when there is none."""
+    return db.first_or_404(select(Category).where(Category.slug == slug),
+                           description=f"There is no category “{slug}”.")
+
+
+def package_by_slug(slug: str) -> Package | None:
+    """The package with this slug (removed ones too), or ``None``."""
+    return db.session.scalar(select(Package).where(Package.slug == slug))
+
+
+def package_or_404(slug: str) -> Package:
+    """The package with this slug (removed ones too); a 404 page saying so when there is none."""
+    return db.first_or_404(select(Package).where(Package.slug == slug),
+                           description=f"There is no package “{slug}”.")
+
+
+def package_by_id(package_id: int | None, *, fresh: bool = False) -> Package | None:
+    """The package with this id, or ``None``; ``fresh`` reads the row again rather than what the session holds
+    (after a refused save: the conflict page shows what the other person stored)."""
+    if package_id is None:
+        return None
+    return db.session.get(Package, package_id, populate_existing=fresh)
+
+
 @dataclass(frozen=True)
 class PackageDetail:
     package: Package
@@ -116,7 +142,8 @@ def package_detail(slug: str, viewer_id: int | None = None, user_limit: int = 60
     package = db.session.scalar(
         select(Package).where(Package.slug == slug)
         .options(joinedload(Package.category), joinedload(Package.deprecated_by),
-                 joinedload(Package.created_by), joinedload(Package.deprecated_by_user))
+                 joinedload(Package.created_by), joinedload(Package.deprecated_by_user),
+                 joinedload(Package.current_release))
     )
     if package is None:
         return None
@@ -157,16 +184,7 @@ def sitemap_entries() -> tuple[list[tuple[str, object]], list[tuple[str, object]
     return packages, grids, categories
 
 
-def latest_release(package: Package, releases: list[Version] | None = None) -> Version | None:
-    """The newest release that is not yanked (or the newest at all)."""
-    releases = releases if releases is not None else package.versions
-    for release in releases:
-        if not release.yanked:
-            return release
-    return releases[0] if releases else None
-
-
 __all__ = [
     "PACKAGE_SORTS", "DEFAULT_PACKAGE_SORT", "package_page", "home_data", "categories_with_counts",
-    "category_by_slug", "package_detail", "latest_packages", "sitemap_entries", "latest_release",
+    "category_by_slug", "package_detail", "latest_packages", "sitemap_entries",
 ]

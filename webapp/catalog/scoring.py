@@ -44,13 +44,14 @@ def score_breakdown(*, stars: int, commits_over_52: list[int] | None, usage: int
     )
 
 
-def package_score_breakdown(package, supports_python3: bool | None) -> ScoreBreakdown:
-    """The breakdown for a stored package."""
+def package_score_breakdown(package) -> ScoreBreakdown:
+    """The breakdown for a stored package; Python 3 support is its current release's."""
+    release = package.current_release
     return score_breakdown(
         stars=package.repo_watchers or 0,
         commits_over_52=package.commits_over_52,
         usage=package.usage_count or 0,
-        supports_python3=supports_python3,
+        supports_python3=release.supports_python3 if release is not None else None,
         archived=package.date_repo_archived is not None,
         deprecated=package.date_deprecated is not None,
     )

@@ -1,43 +1,42 @@
 """Writes to the catalogue: adding, editing and deleting packages, "I use this", and flags.
 
-Every write records history (:mod:`webapp.history.services`). Functions add to the session and commit
-where they say so; a view calls one function per request.
+Every write records history (:mod:`webapp.history.services`). Functions add to the session and flush; the
+unit of work (the request, see :mod:`webapp.transaction`) commits, so several of them make one transaction.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass
 
-from flask import current_app
 from sqlalchemy import case, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from webapp.accounts.permissions import can_delete_package, is_staff
 from webapp.accounts.queries import package_claimed_by_others
-from webapp.catalog.models import Category, Flag, Package, Usage, Version
-from webapp.catalog.scoring import package_score_breakdown
+from webapp.catalog.models import Category, Flag, FlagStatus, Package, Usage
+from webapp.catalog.releases import rescore
 from webapp.db_types import utcnow
+from webapp.domain_errors import FieldError
 from webapp.extensions import db
-from webapp.fetch.handlers.pypi import pypi_name
-from webapp.fetch.repo_urls import parse_repo_url
+from webapp.fetch_status import FetchStatus
 from webapp.forms import slugify
 from webapp.grids.models import Grid, GridPackage
 from webapp.history import services as history
+from webapp.history.models import ChangeAction
+from webapp.repos import parse_repo_url, pypi_name
+from webapp.signals import announce, fetch_requested, package_saved
 
 logger = logging.getLogger(__name__)
 
 EDITABLE_FIELDS = ("title", "slug", "category_id", "repo_url", "pypi_url", "documentation_url")
 
 
-class CatalogError(Exception):
-    """A write that cannot be done; ``message`` says why, ``field`` which form field it concerns."""
+class CatalogError(FieldError):
+    """A catalogue write that cannot be done; ``existing`` is the package it collides with, if any."""
 
-    def __init__(self, message: str, field: str | None = None, existing: Package | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+    def __init__(self, field: str, message: str, existing: Package | None = None) -> None:
+        super().__init__(field, message)
         self.existing = existing
 
 
@@ -112,15 +111,15 @@ def _check_unique(values: dict, exclude_id: int | None = None) -> None:
     existing = db.session.scalar(select(Package).where(Package.slug == values["slug"],
                                                        Package.id != (exclude_id or 0)))
     if existing is not None:
-        raise CatalogError("Another package already uses this slug.", "slug", existing=existing)
+        raise CatalogError("slug", "Another package already uses this slug.", existing=existing)
     if values.get("repo_url"):
         existing = find_duplicate(repo_url=values["repo_url"], exclude_id=exclude_id)
         if existing is not None:
-            raise CatalogError("This repository is already listed.", "repo_url", existing=existing)
+            raise CatalogError("repo_url", "This repository is already listed.", existing=existing)
 
 
 def create_package(user, values: dict) -> Package:
-    """Add a package from the form's ``values``, with a "create" history entry. Commits.
+    """Add a package from the form's ``values``, with a "create" history entry.
 
     Raises :class:`CatalogError` for a slug or repository that is already listed.
     """
@@ -129,28 +128,28 @@ def create_package(user, values: dict) -> Package:
                       last_modified_by_id=user.id, revision=1)
     db.session.add(package)
     try:
-        history.record(package, user, action="create", summary=f"Added {package.title}")
-        db.session.commit()
+        history.record(package, user, action=ChangeAction.CREATE, summary=f"Added {package.title}")
+        db.session.flush()
     except IntegrityError:
         # Two people adding the same package at the same moment: the unique slug decides.
         db.session.rollback()
-        raise CatalogError("Another package already uses this slug.", "slug",
+        raise CatalogError("slug", "Another package already uses this slug.",
                            existing=find_duplicate(slug=values["slug"])) from None
     return package
 
 
-def add_to_grid(user, package: Package, grid: Grid) -> bool:
-    """Put ``package`` in ``grid`` through the grids domain (history on both). Commits.
+def add_to_grid(user, package: Package, grid: Grid) -> None:
+    """Put ``package`` in ``grid`` through the grids domain (history on both), in the same unit of work.
 
-    False when it cannot go in (already there, removed by the moderators).
+    Raises :class:`CatalogError` (for the whole form) when it cannot go in (the grid was deleted a moment ago, the
+    package is already there or was removed by the moderators); the unit of work is then rolled back.
     """
     from webapp.grids.services import GridWriteError, add_package
 
     try:
         add_package(grid, package, user)
-    except GridWriteError:
-        return False
-    return True
+    except GridWriteError as error:
+        raise CatalogError("", error.message) from None
 
 
 def grid_by_slug(slug: str) -> Grid | None:
@@ -160,58 +159,32 @@ def grid_by_slug(slug: str) -> Grid | None:
 # -- fetching --------------------------------------------------------------------------------------------------
 
 
-def _enqueue_or_run_fetch():
-    from webapp.fetch.services import enqueue_or_run_fetch
+def fetch_now(package: Package) -> FetchStatus:
+    """Refresh ``package`` now (or queue it when a worker runs): the fetch service's status.
 
-    return enqueue_or_run_fetch
-
-
-def fetch_now(package: Package) -> str:
-    """Refresh ``package`` now (or queue it when a worker runs): the fetch service's status."""
-    package_id = package.id
-    db.session.commit()  # the fetch reads and writes in its own transactions
-    try:
-        return _enqueue_or_run_fetch()(package_id)
-    except Exception:  # the fetch service records remote trouble itself; anything else is a bug to log
-        logger.exception("fetch of package %s failed", package_id)
-        return "failed"
-
-
-def fetch_new_package(package_id: int) -> str:
-    """Refresh a package just added, as setting ``FETCH_NEW_PACKAGES`` says.
-
-    ``"auto"`` (default): queue it when ``REDIS_URL`` is set, else fetch in a background thread so the
-    add-package request does not wait for remote hosts (and their retries); ``"sync"``: fetch now, in
-    the request; ``"off"``: do not fetch (the package page offers "Fetch now").
-    Returns ``"queued"``, ``"started"``, ``"off"`` or the in-process fetch's status.
+    The fetch reads and writes the package in its own transactions; nothing of this unit of work is committed
+    for it (the package is already stored). Afterwards ``package`` is reloaded when next read.
     """
-    mode = str(current_app.config.get("FETCH_NEW_PACKAGES", "auto")).lower()
-    if mode == "off":
-        return "off"
-    if mode == "sync" or current_app.config.get("REDIS_URL"):
-        try:
-            return _enqueue_or_run_fetch()(package_id)
-        except Exception:  # a broken fetch must not lose the package that was just saved
-            logger.exception("fetch of new package %s failed", package_id)
-            return "failed"
-    app = current_app._get_current_object()
+    package_id = package.id
+    status = announce(fetch_requested, package_id=package_id) or FetchStatus.OFF
+    db.session.expire(package)
+    return status
 
-    def run() -> None:
-        with app.app_context():
-            try:
-                _enqueue_or_run_fetch()(package_id)
-            except Exception:
-                logger.exception("background fetch of new package %s failed", package_id)
 
-    threading.Thread(target=run, name=f"fetch-new-{package_id}", daemon=True).start()
-    return "started"
+def announce_new_package(package_id: int) -> FetchStatus:
+    """Say a package was just added (the fetch service fetches it, as ``FETCH_NEW_PACKAGES`` says).
+
+    Returns what the listener started (``"queued"``, ``"started"``, the in-process fetch's status), or
+    ``"off"`` when nothing fetches it.
+    """
+    return announce(package_saved, package_id=package_id, created=True) or FetchStatus.OFF
 
 
 # -- editing ---------------------------------------------------------------------------------------------------
 
 
 def update_package(package: Package, user, values: dict, submitted_revision) -> list:
-    """Save an edit made from the form loaded at ``submitted_revision``. Commits.
+    """Save an edit made from the form loaded at ``submitted_revision``.
 
     Raises :class:`webapp.history.services.StaleEdit` when someone saved in between, including at the same
     moment (nothing is written), :class:`CatalogError` for a slug or repository another package has.
@@ -224,11 +197,11 @@ def update_package(package: Package, user, values: dict, submitted_revision) -> 
                                         revision=submitted_revision)
         if "documentation_url" in {change.field for change in changes}:
             package.documentation_url_from_pypi = False  # a person's entry is never replaced by the fetch
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
         # The slug was free when checked and taken before the save (history flushes, so this may come early).
         db.session.rollback()
-        raise CatalogError("Another package already uses this slug.", "slug",
+        raise CatalogError("slug", "Another package already uses this slug.",
                            existing=find_duplicate(slug=values["slug"], exclude_id=package_id)) from None
     return changes
 
@@ -246,14 +219,14 @@ def may_delete(user, package: Package) -> bool:
 
 
 def delete_package(package: Package, user) -> None:
-    """Delete ``package`` with its releases, uses and flags; its grids lose the column. Commits.
+    """Delete ``package`` with its releases, uses and flags; its grids lose the column.
 
     The history keeps a "delete" entry (on the person's profile; grids list their lost column). Raises
     :class:`CatalogError` when someone deleted it a moment ago (their deletion is the one recorded).
     """
     if not history.lock_row(Package, package.id):
         db.session.rollback()
-        raise CatalogError("This package was deleted a moment ago.")
+        raise CatalogError("", "This package was deleted a moment ago.")
     members = list(db.session.scalars(select(GridPackage).where(GridPackage.package_id == package.id)))
     grids = {grid.id: grid for grid in db.session.scalars(
         select(Grid).where(Grid.id.in_([member.grid_id for member in members])))} if members else {}
@@ -264,12 +237,12 @@ def delete_package(package: Package, user) -> None:
             .execution_options(synchronize_session=False))
     for member in members:
         grid = grids[member.grid_id]
-        history.record(member, user, action="delete",
+        history.record(member, user, action=ChangeAction.DELETE,
                        summary=f"{package.title} was deleted, so it left {grid.title}")
-    history.record(package, user, action="delete", summary=f"Deleted {package.title} ({package.slug})")
+    history.record(package, user, action=ChangeAction.DELETE, summary=f"Deleted {package.title} ({package.slug})")
     db.session.flush()
     db.session.delete(package)
-    db.session.commit()
+    db.session.flush()
 
 
 # -- "I use this" ----------------------------------------------------------------------------------------------
@@ -281,7 +254,7 @@ def uses(user_id: int, package_id: int) -> bool:
 
 
 def set_usage(user, package: Package, use: bool | None = None) -> bool:
-    """Say ``user`` uses ``package`` (``use=True``), does not (``False``) or flip it (``None``). Commits.
+    """Say ``user`` uses ``package`` (``use=True``), does not (``False``) or flip it (``None``).
 
     Returns whether the user uses it now. The (user, package) primary key makes a repeated "use"
     harmless, and the count is recounted from the rows (the score with it), so it stays right whatever
@@ -309,20 +282,10 @@ def _set_usage(user, package: Package, use: bool | None) -> bool:
     elif not wanted and currently:
         db.session.execute(delete(Usage).where(Usage.user_id == user.id, Usage.package_id == package.id))
     count = db.session.scalar(select(func.count()).select_from(Usage).where(Usage.package_id == package.id))
-    supports_python3 = _latest_supports_python3(package)
     package.usage_count = count
-    package.score = package_score_breakdown(package, supports_python3).total
-    db.session.commit()
+    rescore(package)
+    db.session.flush()
     return wanted
-
-
-def _latest_supports_python3(package: Package) -> bool | None:
-    """Python 3 support of the release the score counts: PyPI's latest, else the newest uploaded."""
-    query = select(Version.supports_python3).where(Version.package_id == package.id, Version.hidden.is_(False))
-    if package.pypi_version:
-        query = query.order_by((Version.number == package.pypi_version).desc())
-    row = db.session.execute(query.order_by(Version.upload_time.desc().nulls_last()).limit(1)).first()
-    return row[0] if row else None
 
 
 # -- flags -----------------------------------------------------------------------------------------------------
@@ -330,24 +293,24 @@ def _latest_supports_python3(package: Package) -> bool | None:
 
 def open_flag(user_id: int, package_id: int) -> Flag | None:
     return db.session.scalar(select(Flag).where(Flag.user_id == user_id, Flag.package_id == package_id,
-                                                Flag.status == "open"))
+                                                Flag.status == FlagStatus.OPEN))
 
 
 def flag_package(user, package: Package, reason: str) -> Flag:
-    """Report ``package`` for staff to review. Commits.
+    """Report ``package`` for staff to review.
 
     Raises :class:`CatalogError` when the package is already removed or ``user`` has an open flag on it
     (the partial unique index settles a race between two submissions).
     """
     if package.removed_at is not None:
-        raise CatalogError("This package has already been removed by the moderators.")
-    duplicate = CatalogError("You have already flagged this package; staff will review your report.")
+        raise CatalogError("", "This package has already been removed by the moderators.")
+    duplicate = CatalogError("", "You have already flagged this package; staff will review your report.")
     if open_flag(user.id, package.id) is not None:
         raise duplicate
-    flag = Flag(user_id=user.id, package_id=package.id, reason=reason, status="open")
+    flag = Flag(user_id=user.id, package_id=package.id, reason=reason, status=FlagStatus.OPEN)
     db.session.add(flag)
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
         db.session.rollback()
         raise duplicate from None

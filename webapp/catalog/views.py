@@ -3,11 +3,9 @@ editing, fetching and deleting packages, "I use this" and flags."""
 
 from __future__ import annotations
 
-from flask import (Blueprint, abort, current_app, flash, make_response, redirect, render_template, request,
-                   session, url_for)
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
-from sqlalchemy import select
 
 from webapp.accounts.permissions import can_edit_grid, can_edit_package, login_required, safe_next
 from webapp.catalog import queries, services
@@ -16,36 +14,27 @@ from webapp.catalog.models import Package
 from webapp.catalog.scoring import FORMULA as SCORE_FORMULA
 from webapp.catalog.scoring import package_score_breakdown
 from webapp.db_types import id_from_text
-from webapp.extensions import db
+from webapp.fetch_status import FetchStatus
+from webapp.forms import show_field_error
 from webapp.history.services import StaleEdit
-from webapp.pagination import parse_page
+from webapp.htmx import is_htmx
 from webapp.security import site_origin
-from webapp.throttle import throttle_fetch_now
 from webapp.text import xml_safe
+from webapp.throttle import throttle_fetch_now
 
 blueprint = Blueprint("catalog", __name__)
-
-
-@blueprint.after_app_request
-def _personal_pages_are_not_stored(response):
-    """A signed-in person's pages show their own state ("You use this"): the browser must not show a stored
-    copy when they come back with the Back button after an HTMX swap changed that state."""
-    if (request.method == "GET" and response.mimetype == "text/html" and "Cache-Control" not in response.headers
-            and "_user_id" in session):
-        response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 def _list_arguments() -> dict:
     sort = request.args.get("sort", queries.DEFAULT_PACKAGE_SORT)
     if sort not in queries.PACKAGE_SORTS:
         sort = queries.DEFAULT_PACKAGE_SORT
-    return {"query": request.args.get("q", "")[:200], "sort": sort, "page": parse_page(request.args.get("page"))}
+    return {"query": request.args.get("q", "")[:200], "sort": sort, "page": request.args.get("page", 1, type=int)}
 
 
 def _render_listing(template: str, **context):
     """The full page, or only its result block when HTMX swaps the list."""
-    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "package-results":
+    if is_htmx("package-results"):
         return render_block(template, "results", **context)
     return render_template(template, **context)
 
@@ -70,9 +59,7 @@ def category_index():
 
 @blueprint.get("/categories/<slug>/")
 def category_detail(slug: str):
-    category = queries.category_by_slug(slug)
-    if category is None:
-        abort(404, f"There is no category “{slug}”.")
+    category = queries.category_or_404(slug)
     arguments = _list_arguments()
     listing = queries.package_page(category=category, **arguments, per_page=current_app.config["PACKAGES_PER_PAGE"])
     return _render_listing("catalog/package_list.html", page=listing, category=category, query=arguments["query"],
@@ -85,8 +72,8 @@ def package_detail(slug: str):
     detail = queries.package_detail(slug, viewer_id=viewer_id)
     if detail is None:
         abort(404, f"There is no package “{slug}”.")
-    latest = queries.latest_release(detail.package, detail.releases)
-    score = package_score_breakdown(detail.package, latest.supports_python3 if latest else None)
+    latest = detail.package.current_release
+    score = package_score_breakdown(detail.package)
     can_delete = current_user.is_authenticated and services.may_delete(current_user, detail.package)
     return render_template("catalog/package_detail.html", detail=detail, package=detail.package, latest=latest,
                            score=score, score_formula=SCORE_FORMULA, can_delete=can_delete, flag_form=FlagForm())
@@ -141,17 +128,6 @@ def robots():
 # -- editing ---------------------------------------------------------------------------------------------------
 
 
-def _package_or_404(slug: str) -> Package:
-    package = db.session.scalar(select(Package).where(Package.slug == slug))
-    if package is None:
-        abort(404, f"There is no package “{slug}”.")
-    return package
-
-
-def _is_htmx() -> bool:
-    return bool(request.headers.get("HX-Request"))
-
-
 def _back_to(package: Package) -> str:
     return safe_next(request.form.get("next")) or url_for("catalog.package_detail", slug=package.slug)
 
@@ -199,19 +175,25 @@ def package_create():
     try:
         package = services.create_package(current_user, form.values())
     except services.CatalogError as error:
-        getattr(form, error.field or "slug").errors.append(error.message)
+        show_field_error(form, error)
         return render_template("catalog/package_add.html", **{**context, "existing": error.existing}), 422
-    package_id, slug, title = package.id, package.slug, package.title
-    status = services.fetch_new_package(package_id)
-    flash(f"Added {title}." + (" Its repository and PyPI data are being fetched." if status != "off" else ""),
-          "success")
+    add_to_grid = grid is not None and can_edit_grid(current_user, grid)
+    if add_to_grid:
+        try:  # one unit of work: if the package cannot go in the grid, it is not added either
+            services.add_to_grid(current_user, package, grid)
+        except services.CatalogError as error:
+            show_field_error(form, error)
+            grid = services.grid_by_slug(form.grid.data or "")  # rolled back: perhaps the grid is gone
+            return render_template("catalog/package_add.html", **{**context, "grid": grid}), 409
+    status = services.announce_new_package(package.id)
+    flash(f"Added {package.title}." + (" Its repository and PyPI data are being fetched."
+                                       if status != FetchStatus.OFF else ""), "success")
+    if add_to_grid:
+        flash(f"{package.title} is now in the grid {grid.title}.", "success")
+        return redirect(url_for("grids.grid_detail", slug=grid.slug))
     if grid is not None:
-        if can_edit_grid(current_user, grid):
-            if services.add_to_grid(current_user, db.session.get(Package, package_id), grid):
-                flash(f"{title} is now in the grid {grid.title}.", "success")
-            return redirect(url_for("grids.grid_detail", slug=grid.slug))
-        flash(f"The grid {grid.title} is locked, so {title} was not added to it.", "warning")
-    return redirect(url_for("catalog.package_detail", slug=slug))
+        flash(f"The grid {grid.title} is locked, so {package.title} was not added to it.", "warning")
+    return redirect(url_for("catalog.package_detail", slug=package.slug))
 
 
 def _edit_page(form: EditPackageForm, package: Package, status: int = 200, **context):
@@ -221,11 +203,10 @@ def _edit_page(form: EditPackageForm, package: Package, status: int = 200, **con
 @blueprint.route("/packages/<slug>/edit/", methods=["GET", "POST"])
 @login_required
 def package_edit(slug: str):
-    package = db.session.scalar(select(Package).where(Package.slug == slug))
-    renamed_id = id_from_text(request.form.get("package_id")) if request.method == "POST" else None
-    if package is None and renamed_id is not None:
+    package = queries.package_by_slug(slug)
+    if package is None and request.method == "POST":
         # Renamed while this person edited: keep their work (the revision check reports the conflict).
-        package = db.session.get(Package, renamed_id)
+        package = queries.package_by_id(id_from_text(request.form.get("package_id")))
     if package is None:
         abort(404, f"There is no package “{slug}”.")
     if not can_edit_package(current_user, package):
@@ -247,8 +228,7 @@ def package_edit(slug: str):
     try:
         changes = services.update_package(package, current_user, form.values(), form.revision.data)
     except StaleEdit:
-        db.session.rollback()
-        current = db.session.get(Package, package_id)
+        current = queries.package_by_id(package_id, fresh=True)
         if current is None:
             abort(404, "This package was deleted while you edited it.")
         mine = form.values()
@@ -257,18 +237,18 @@ def package_edit(slug: str):
         labels = dict(services.category_choices())
         return _edit_page(form, current, 409, conflict=True, mine=mine, theirs=theirs, category_labels=labels)
     except services.CatalogError as error:
-        getattr(form, error.field or "slug").errors.append(error.message)
+        show_field_error(form, error)
         return _edit_page(form, package, 422, existing=error.existing)
     flash(f"Saved {package.title}." if changes else "Nothing changed.", "success" if changes else "info")
     return redirect(url_for("catalog.package_detail", slug=package.slug))
 
 
 FETCH_MESSAGES = {
-    "queued": ("Fetch queued: fresh data will appear in a minute.", "success"),
-    "updated": ("Fetched: the data is up to date.", "success"),
-    "unchanged": ("Fetched: nothing had changed.", "success"),
-    "nothing to fetch": ("There is nothing to fetch: add a repository or PyPI address first.", "warning"),
-    "quota": ("The host's API quota is used up; the package will be fetched when it comes back.", "warning"),
+    FetchStatus.QUEUED: ("Fetch queued: fresh data will appear in a minute.", "success"),
+    FetchStatus.UPDATED: ("Fetched: the data is up to date.", "success"),
+    FetchStatus.UNCHANGED: ("Fetched: nothing had changed.", "success"),
+    FetchStatus.NOTHING_TO_FETCH: ("There is nothing to fetch: add a repository or PyPI address first.", "warning"),
+    FetchStatus.QUOTA: ("The host's API quota is used up; the package will be fetched when it comes back.", "warning"),
 }
 
 
@@ -276,13 +256,12 @@ FETCH_MESSAGES = {
 @throttle_fetch_now
 @login_required
 def package_fetch(slug: str):
-    package = _package_or_404(slug)
+    package = queries.package_or_404(slug)
     if not can_edit_package(current_user, package):
         abort(403, "Only staff can refresh a package the moderators removed.")
     status = services.fetch_now(package)
-    if status == "failed":
-        db.session.expire_all()
-        package = _package_or_404(slug)
+    if status == FetchStatus.FAILED:
+        package = queries.package_or_404(slug)  # as the fetch left it
         flash(f"The fetch failed: {package.fetch_error or 'see the log'}. The data shown is from the last "
               "successful fetch.", "error")
     else:
@@ -293,7 +272,7 @@ def package_fetch(slug: str):
 @blueprint.route("/packages/<slug>/delete/", methods=["GET", "POST"])
 @login_required
 def package_delete(slug: str):
-    package = _package_or_404(slug)
+    package = queries.package_or_404(slug)
     if not services.may_delete(current_user, package):
         abort(403, "Only staff, or the person who added it within a day while nobody else uses it or put it in "
                    "a grid, can delete this package.")
@@ -314,10 +293,10 @@ def package_delete(slug: str):
 @blueprint.post("/packages/p/<slug>/usage/")
 @login_required
 def toggle_usage(slug: str):
-    package = _package_or_404(slug)
+    package = queries.package_or_404(slug)
     wanted = {"1": True, "0": False}.get(request.form.get("use", ""))
     used = services.set_usage(current_user, package, wanted)
-    if _is_htmx():
+    if is_htmx():
         return render_template("_partials/usage_button.html", package=package, used=used, usage_next=_back_to(package),
                                usage_stat=bool(request.form.get("stat")), usage_cell=bool(request.form.get("cell")),
                                usage_oob=bool(request.form.get("stat") or request.form.get("cell")))
@@ -327,7 +306,7 @@ def toggle_usage(slug: str):
 
 def _flag_response(package: Package, form: FlagForm, status: int, message: str | None = None,
                    category: str = "info"):
-    if _is_htmx():
+    if is_htmx():
         # HTMX swaps 2xx answers only: the form with its errors or message is the answer.
         return render_template("_partials/flag_form.html", package=package, flag_form=form, flag_message=message,
                                flag_message_category=category, flag_open=True)
@@ -341,7 +320,7 @@ def _flag_response(package: Package, form: FlagForm, status: int, message: str |
 @blueprint.route("/packages/p/<slug>/flag/", methods=["GET", "POST"])
 @login_required
 def flag(slug: str):
-    package = _package_or_404(slug)
+    package = queries.package_or_404(slug)
     form = FlagForm()
     if request.method != "POST":  # GET and HEAD only show the page: state changes on POST
         return render_template("catalog/package_flag.html", package=package, flag_form=form)

@@ -6,6 +6,7 @@ import click
 from flask.cli import with_appcontext
 
 from webapp.demo.loader import is_empty, load_demo
+from webapp.transaction import commit
 
 
 @click.group("demo", help="Demo data.")
@@ -24,5 +25,6 @@ def load_command(if_empty: bool) -> None:
             return
         raise click.ClickException("The database already has packages. Use an empty database for the demo.")
     created = load_demo()
+    commit()
     click.echo("Demo data loaded: " + ", ".join(f"{count} {name}" for name, count in created.items()) + ".")
     click.echo("Repository statistics are illustrative until `flask fetch --all` runs.")

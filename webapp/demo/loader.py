@@ -9,13 +9,14 @@ import random
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from webapp.accounts.models import User
 from webapp.catalog.models import Category, Package, Usage, Version
-from webapp.catalog.scoring import package_score_breakdown
+from webapp.catalog.releases import refresh_current_release_and_score
 from webapp.extensions import db
 from webapp.grids.models import Element, Feature, Grid, GridPackage
+from webapp.sequences import reset_sequences
 
 DATA = Path(__file__).resolve().parent / "data"
 SEED_PACKAGE_FILE = DATA / "django-invitations-2674.json"
@@ -85,7 +86,8 @@ def _illustrative_stats(row: dict, rng: random.Random, now: datetime) -> dict:
         "repo_forks": int(stars * rng.uniform(0.08, 0.25)),
         "commits_over_52": commits,
         "participants": participants,
-        "last_commit_date": min(now - timedelta(hours=rng.randrange(1, 72)), release + timedelta(days=rng.randrange(60))),
+        "last_commit_date": min(now - timedelta(hours=rng.randrange(1, 72)),
+                                release + timedelta(days=rng.randrange(60))),
         "release": release,
     }
 
@@ -175,11 +177,10 @@ def load_demo(seed: int = 2674) -> dict[str, int]:
             package.usage_count += 1
             usage_count += 1
     for package in packages.values():
-        latest = package.versions[0] if package.versions else None
-        package.score = package_score_breakdown(package, latest.supports_python3 if latest else None).total
+        refresh_current_release_and_score(package)
     db.session.flush()
     reset_sequences()
-    db.session.commit()
+    db.session.flush()
     return {"categories": len(CATEGORIES), "packages": len(packages), "grids": grid_count,
             "features": feature_count, "cells": cell_count, "users": len(users), "usages": usage_count}
 
@@ -200,15 +201,3 @@ def _seed_package(seed: dict) -> Package:
         license="GPL-3.0-only", development_status="5 - Production/Stable", supports_python3=True,
     ))
     return package
-
-
-def reset_sequences() -> None:
-    """After inserting explicit ids, move PostgreSQL's sequences past them (SQLite needs nothing)."""
-    if db.engine.dialect.name != "postgresql":
-        return
-    for table in ("categories", "packages", "grids", "users", "versions", "features", "grid_packages",
-                  "elements", "changes", "flags"):
-        db.session.execute(text(
-            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-            f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
-        ))

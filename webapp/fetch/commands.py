@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import sys
 import time
 from datetime import timedelta
@@ -11,20 +10,11 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from webapp.config import parse_duration
 from webapp.db_types import utcnow
 from webapp.fetch import queries
-from webapp.fetch.services import FAILED, NOTHING, QUOTA, UNCHANGED_STATUS, UPDATED, RunSummary, fetch_many
-
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$", re.IGNORECASE)
-_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-
-
-def parse_duration(text: str) -> timedelta:
-    """``90s``, ``30m``, ``24h``, ``7d``, ``2w`` (a bare number is seconds)."""
-    match = _DURATION.match(text or "")
-    if not match:
-        raise ValueError(f"“{text}” is not a duration such as 30m, 24h or 7d")
-    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2).lower()])
+from webapp.fetch.services import RunSummary, fetch_many
+from webapp.fetch_status import FetchStatus
 
 
 def _duration_option(ctx, param, value):
@@ -55,11 +45,11 @@ def fetch_command(slugs, all_packages, stale_after, workers, enqueue, every, tim
         raise click.UsageError("--times goes with --every.")
     if every is not None and every.total_seconds() <= 0:
         raise click.BadParameter("must be longer than 0s", param_hint="--every")
-    if enqueue and not current_app.config.get("REDIS_URL"):
+    if enqueue and not current_app.config["REDIS_URL"]:
         raise click.UsageError("--enqueue needs REDIS_URL (for example redis://127.0.0.1:6379/0).")
     config = current_app.config
-    stale_after = stale_after or parse_duration(str(config.get("FETCH_STALE_AFTER", "24h")))
-    workers = workers or int(config.get("FETCH_WORKERS", 8))
+    stale_after = stale_after or config["FETCH_STALE_AFTER"]
+    workers = workers or config["FETCH_WORKERS"]
     runs = 0
     while True:
         package_ids = _select(slugs, all_packages, stale_after)
@@ -102,12 +92,13 @@ def _run_in_process(package_ids: list[int], workers: int) -> None:
 def format_summary(summary: RunSummary, workers: int) -> str:
     """The closing lines of a run: outcomes, requests spent per host, quota left, failures."""
     total = len(summary.outcomes)
+    nothing = summary.count(FetchStatus.NOTHING_TO_FETCH)
     lines = [
         f"Fetched {total} package{'s' if total != 1 else ''} in {summary.seconds:.1f} s with {workers} "
-        f"worker{'s' if workers != 1 else ''}: {summary.count(UPDATED)} updated, "
-        f"{summary.count(UNCHANGED_STATUS)} unchanged, {summary.count(FAILED)} failed, "
-        f"{summary.count(QUOTA)} skipped for quota"
-        + (f", {summary.count(NOTHING)} with nothing to fetch." if summary.count(NOTHING) else "."),
+        f"worker{'s' if workers != 1 else ''}: {summary.count(FetchStatus.UPDATED)} updated, "
+        f"{summary.count(FetchStatus.UNCHANGED)} unchanged, {summary.count(FetchStatus.FAILED)} failed, "
+        f"{summary.count(FetchStatus.QUOTA)} skipped for quota"
+        + (f", {nothing} with nothing to fetch." if nothing else "."),
     ]
     per_host = []
     for host, stats in summary.stats.hosts.items():
@@ -131,7 +122,8 @@ def format_summary(summary: RunSummary, workers: int) -> str:
     failures = summary.failures
     if failures:
         lines.append("Failed:")
-        lines.extend(f"  {outcome.slug or outcome.package_id}: {'; '.join(outcome.errors)}" for outcome in failures[:20])
+        lines.extend(f"  {outcome.slug or outcome.package_id}: {'; '.join(outcome.errors)}"
+                     for outcome in failures[:20])
         if len(failures) > 20:
             lines.append(f"  … and {len(failures) - 20} more (see each package's page).")
     return "\n".join(lines)

@@ -35,18 +35,17 @@ class Fetcher:
                  clock: Callable[[], float] = time.time, now: Callable[[], datetime] | None = None,
                  max_quota_wait: float | None = None, hard_until: float | None = None):
         self.now = now or utcnow
-        self.package_deadline = float(config.get("FETCH_PACKAGE_DEADLINE", 180))
+        self.package_deadline = config["FETCH_PACKAGE_DEADLINE"]
         self.hard_until = hard_until
-        site = config.get("SITE_URL") or "https://github.com/package-grids"
+        site = config["SITE_URL"] or "https://github.com/package-grids"
         common = {
-            "timeout": float(config.get("FETCH_TIMEOUT", 10)),
-            "retries": int(config.get("FETCH_RETRIES", 2)),
-            "backoff": float(config.get("FETCH_BACKOFF", 1.0)),
-            "max_wait": float(max_quota_wait if max_quota_wait is not None
-                              else config.get("FETCH_MAX_QUOTA_WAIT", 3900)),
+            "timeout": config["FETCH_TIMEOUT"],
+            "retries": config["FETCH_RETRIES"],
+            "backoff": config["FETCH_BACKOFF"],
+            "max_wait": max_quota_wait if max_quota_wait is not None else config["FETCH_MAX_QUOTA_WAIT"],
             "pool_size": workers,
-            "deadline": float(config.get("FETCH_DEADLINE", 30)),
-            "max_bytes": int(config.get("FETCH_MAX_BYTES", 20 * 1024 * 1024)),
+            "deadline": config["FETCH_DEADLINE"],
+            "max_bytes": config["FETCH_MAX_BYTES"],
             "sleep": sleep,
             "clock": clock,
         }
@@ -54,11 +53,11 @@ class Fetcher:
         self.clients: dict[str, HostClient] = {}
         self.repo_handlers: dict[str, RepoHandler] = {}
         for kind, (label, url_key, token_key, headers, handler_class) in REPO_HOSTS.items():
-            client = HostClient(label, config.get(url_key, ""), headers={
-                **user_agent, **headers(config.get(token_key) or "")}, **common)
+            client = HostClient(label, config[url_key], headers={
+                **user_agent, **headers(config[token_key])}, **common)
             self.clients[kind] = client
             self.repo_handlers[kind] = handler_class(client)
-        self.clients["pypi"] = HostClient("PyPI", config.get("PYPI_URL", ""), headers={
+        self.clients["pypi"] = HostClient("PyPI", config["PYPI_URL"], headers={
             **user_agent, "Accept": "application/json"}, **common)
         self.pypi = PyPIHandler(self.clients["pypi"])
 

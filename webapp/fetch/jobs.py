@@ -19,8 +19,11 @@ from rq import Queue, Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
+from webapp.db_types import utcnow
 from webapp.fetch.fetcher import Fetcher
-from webapp.fetch.services import QUOTA, fetch_package
+from webapp.fetch.queries import stale_package_ids
+from webapp.fetch.services import fetch_package
+from webapp.fetch_status import FetchStatus
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +37,7 @@ def job_id_for(package_id: int) -> str:
 
 def fetch_queue(redis_url: str | None = None) -> Queue:
     """The ``fetch`` queue on ``REDIS_URL``."""
-    url = redis_url or current_app.config.get("REDIS_URL")
+    url = redis_url or current_app.config["REDIS_URL"]
     if not url:
         raise RuntimeError("REDIS_URL is not set")
     return Queue(QUEUE_NAME, connection=Redis.from_url(url))
@@ -42,11 +45,10 @@ def fetch_queue(redis_url: str | None = None) -> Queue:
 
 def job_options(config) -> dict:
     """Timeout, retries and result lifetimes for fetch jobs, from the configuration."""
-    intervals = [int(part) for part in str(config.get("FETCH_JOB_RETRY_INTERVALS", "60,300,1800")).split(",")
-                 if part.strip()]
+    intervals = config["FETCH_JOB_RETRY_INTERVALS"]
     return {
-        "job_timeout": int(config.get("FETCH_JOB_TIMEOUT", 600)),
-        "retry": Retry(max=int(config.get("FETCH_JOB_RETRIES", 3)), interval=intervals or 0),
+        "job_timeout": config["FETCH_JOB_TIMEOUT"],
+        "retry": Retry(max=config["FETCH_JOB_RETRIES"], interval=intervals or 0),
         "result_ttl": 86400,
         "failure_ttl": 7 * 86400,
     }
@@ -97,18 +99,18 @@ def fetch_package_job(package_id: int) -> str:
 def _run(package_id: int) -> str:
     config = current_app.config
     # A worker waits a little for quota; longer pauses are rescheduled rather than blocking the worker.
-    fetcher = Fetcher(config, max_quota_wait=float(config.get("FETCH_JOB_MAX_QUOTA_WAIT", 60)))
+    fetcher = Fetcher(config, max_quota_wait=config["FETCH_JOB_MAX_QUOTA_WAIT"])
     try:
         outcome = fetch_package(package_id, fetcher=fetcher)
     finally:
         fetcher.close()
-    if outcome.status == QUOTA and outcome.resume_at:
+    if outcome.status == FetchStatus.QUOTA and outcome.resume_at:
         when = datetime.fromtimestamp(outcome.resume_at, timezone.utc) + timedelta(seconds=5)
         fetch_queue().enqueue_at(when, fetch_package_job, package_id, job_id=f"{job_id_for(package_id)}-quota",
                                  description=f"fetch package {package_id} (after the quota reset)",
                                  **job_options(config))
         logger.info("package %s: quota spent, rescheduled for %s", package_id, when.isoformat())
-    return outcome.status
+    return outcome.status.value  # RQ keeps the result: a plain string, not a pickled enum
 
 
 def enqueue_stale_job() -> int:
@@ -116,9 +118,5 @@ def enqueue_stale_job() -> int:
     if not has_app_context():
         with _worker_app().app_context():
             return enqueue_stale_job()
-    from webapp.db_types import utcnow
-    from webapp.fetch.commands import parse_duration
-    from webapp.fetch.queries import stale_package_ids
-
-    cutoff = utcnow() - parse_duration(str(current_app.config.get("FETCH_STALE_AFTER", "24h")))
+    cutoff = utcnow() - current_app.config["FETCH_STALE_AFTER"]
     return enqueue_many(stale_package_ids(cutoff))

@@ -8,7 +8,7 @@ from sqlalchemy import and_, func, or_, select
 
 from webapp.catalog.models import Package
 from webapp.extensions import db
-from webapp.fetch.repo_urls import normalise_repo_url
+from webapp.repos import normalise_repo_url
 
 
 def package_ids_by_slug(slugs: list[str]) -> tuple[list[int], list[str]]:

@@ -14,7 +14,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Callable, Iterable
 
 from flask import current_app, g, has_request_context
@@ -24,10 +24,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from webapp.catalog.models import Package, Version
-from webapp.catalog.scoring import package_score_breakdown
+from webapp.catalog.releases import refresh_current_release_and_score
 from webapp.fetch.fetcher import Fetcher
 from webapp.fetch.handlers.base import UNCHANGED, RepoData
-from webapp.fetch.handlers.pypi import PypiData, pypi_name
+from webapp.fetch.handlers.pypi import PypiData
 from webapp.fetch.http import (
     CacheEntry,
     ConditionalCache,
@@ -38,21 +38,20 @@ from webapp.fetch.http import (
     package_deadline,
 )
 from webapp.fetch.models import HttpCacheEntry
-from webapp.fetch.repo_urls import parse_repo_url
-from webapp.history.models import Change
+from webapp.fetch_status import FetchStatus
+from webapp.history.models import Change, ChangeAction
 from webapp.history.services import as_text
 from webapp.links import url_problem
+from webapp.repos import parse_repo_url, pypi_name
+from webapp.signals import fetch_requested, package_saved
 from webapp.text import clean_value
+from webapp.transaction import after_commit
 
 logger = logging.getLogger(__name__)
 
 # SQLite has one writer at a time: threads of one process take turns instead of waiting on busy_timeout.
 _sqlite_write_lock = threading.Lock()
 
-UPDATED, UNCHANGED_STATUS, FAILED, QUOTA, NOTHING = "updated", "unchanged", "failed", "quota", "nothing to fetch"
-# A fetch a web request had no time left for (FETCH_REQUEST_DEADLINE): left to the scheduled refresh.
-DEFERRED = "deferred"
-MISSING_PACKAGE = "no such package"
 MAX_ERROR_LENGTH = 2000
 WRITE_BATCH = 100  # packages per transaction at most when a run writes for many threads
 # Marker rows among a package's validators: which repository and PyPI address they were stored for.
@@ -66,10 +65,10 @@ class FetchOutcome:
 
     package_id: int
     slug: str = ""
-    status: str = UNCHANGED_STATUS
+    status: FetchStatus = FetchStatus.UNCHANGED
     errors: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
-    resume_at: float | None = None  # for QUOTA: when the host's quota comes back
+    resume_at: float | None = None  # for FetchStatus.QUOTA: when the host's quota comes back
 
 
 @dataclass
@@ -80,12 +79,12 @@ class RunSummary:
     stats: RunStats = field(default_factory=RunStats)
     seconds: float = 0.0
 
-    def count(self, status: str) -> int:
+    def count(self, status: FetchStatus) -> int:
         return sum(1 for outcome in self.outcomes if outcome.status == status)
 
     @property
     def failures(self) -> list[FetchOutcome]:
-        return [outcome for outcome in self.outcomes if outcome.status == FAILED]
+        return [outcome for outcome in self.outcomes if outcome.status == FetchStatus.FAILED]
 
 
 @dataclass
@@ -161,7 +160,8 @@ def fetch_many(package_ids: Iterable[int], *, workers: int = 4, fetcher: Fetcher
             arrived.put(_fetch_remote(package_id, fetcher, engine))
         except Exception:  # one package's bug or database hiccup must not stop the run
             logger.exception("fetch of package %s failed", package_id)
-            arrived.put(FetchOutcome(package_id, status=FAILED, errors=["internal error (see the log)"]))
+            arrived.put(FetchOutcome(package_id, status=FetchStatus.FAILED,
+                                     errors=["internal error (see the log)"]))
 
     def finish(outcome: FetchOutcome) -> None:
         summary.outcomes.append(outcome)
@@ -207,12 +207,12 @@ def _fetch_remote(package_id: int, fetcher: Fetcher, engine: Engine) -> _Fetched
     with Session(engine) as session:
         snapshot = _read_snapshot(session, package_id)
     if snapshot is None:
-        return FetchOutcome(package_id, status=MISSING_PACKAGE)
+        return FetchOutcome(package_id, status=FetchStatus.MISSING)
     ref = parse_repo_url(snapshot.repo_url)
     handler = fetcher.repo_handlers.get(ref.kind) if ref and ref.kind else None
     name = pypi_name(snapshot.pypi_url)
     if handler is None and name is None:
-        return FetchOutcome(package_id, snapshot.slug, status=NOTHING)
+        return FetchOutcome(package_id, snapshot.slug, status=FetchStatus.NOTHING_TO_FETCH)
     now = fetcher.now()
     pypi_prefix = fetcher.clients["pypi"].base_url + "/"
     try:
@@ -227,7 +227,7 @@ def _fetch_remote(package_id: int, fetcher: Fetcher, engine: Engine) -> _Fetched
                             lambda cache: fetcher.pypi.fetch(name, cache))
     except QuotaExhausted as error:
         logger.info("%s: %s", snapshot.slug, error)
-        return FetchOutcome(package_id, snapshot.slug, status=QUOTA, resume_at=error.resume_at)
+        return FetchOutcome(package_id, snapshot.slug, status=FetchStatus.QUOTA, resume_at=error.resume_at)
     return _Fetched(snapshot, repo, pypi, now)
 
 
@@ -238,11 +238,11 @@ def _write_or_fail(engine: Engine, items: list[_Fetched]) -> list[FetchOutcome]:
         return _write(engine, items, isolate=True)
     except Exception:  # the database itself failed: nothing of this group was written
         logger.exception("writing %s fetched packages failed", len(items))
-        return [FetchOutcome(item.snapshot.id, item.snapshot.slug, status=FAILED,
+        return [FetchOutcome(item.snapshot.id, item.snapshot.slug, status=FetchStatus.FAILED,
                              errors=["internal error while saving (see the log)"]) for item in items]
 
 
-def enqueue_or_run_fetch(package_id: int) -> str:
+def enqueue_or_run_fetch(package_id: int) -> FetchStatus:
     """Refresh a package soon: an RQ job when ``REDIS_URL`` is set, else right now in this process.
 
     Returns ``"queued"`` or the in-process outcome's status. For callers such as the add-package form
@@ -252,31 +252,82 @@ def enqueue_or_run_fetch(package_id: int) -> str:
     that does not fit is not waited for (``"quota"``), and a package there is no time left for at all
     is ``"deferred"``.
     """
-    if current_app.config.get("REDIS_URL"):
+    if current_app.config["REDIS_URL"]:
         from redis.exceptions import RedisError
 
         from webapp.fetch.jobs import enqueue_fetch
 
         try:
             enqueue_fetch(package_id)
-            return "queued"
+            return FetchStatus.QUEUED
         except RedisError:
             logger.exception("could not queue the fetch of package %s; fetching in-process", package_id)
     hard_until = None
     if has_request_context():
         if "fetch_deadline" not in g:
-            g.fetch_deadline = time.monotonic() + float(current_app.config.get("FETCH_REQUEST_DEADLINE", 20))
+            g.fetch_deadline = time.monotonic() + current_app.config["FETCH_REQUEST_DEADLINE"]
         hard_until = g.fetch_deadline
         if hard_until - time.monotonic() < 1:
-            return DEFERRED
+            return FetchStatus.DEFERRED
     fetcher = Fetcher(current_app.config, hard_until=hard_until)
     try:
         return fetch_package(package_id, fetcher=fetcher).status
     except Exception:  # the caller's own action (adding a package, a webhook call) must not fail for it
         logger.exception("fetch of package %s failed", package_id)
-        return FAILED
+        return FetchStatus.FAILED
     finally:
         fetcher.close()
+
+
+def fetch_new_package(package_id: int) -> FetchStatus:
+    """Refresh a package just added, as setting ``FETCH_NEW_PACKAGES`` says, once it is committed.
+
+    The fetch reads the package in its own transactions (or an RQ worker does), so it starts only when the
+    unit of work that added the package commits (:func:`webapp.transaction.after_commit`), and never if that
+    is rolled back. ``"auto"`` (default): queue it when ``REDIS_URL`` is set, else fetch in a background
+    thread so the add-package request does not wait for remote hosts (and their retries); ``"sync"``: fetch
+    in the request, right after its commit; ``"off"``: do not fetch (the package page offers "Fetch now").
+    Returns ``"queued"``, ``"started"`` (a thread, or the request itself, will fetch it) or ``"off"``.
+    """
+    mode = current_app.config["FETCH_NEW_PACKAGES"]
+    if mode == "off":
+        return FetchStatus.OFF
+    if mode == "sync" or current_app.config["REDIS_URL"]:
+        after_commit(lambda: _fetch_new_now(package_id))
+        return FetchStatus.STARTED if mode == "sync" else FetchStatus.QUEUED
+    app = current_app._get_current_object()
+
+    def run() -> None:
+        with app.app_context():
+            _fetch_new_now(package_id)
+
+    after_commit(threading.Thread(target=run, name=f"fetch-new-{package_id}", daemon=True).start)
+    return FetchStatus.STARTED
+
+
+def _fetch_new_now(package_id: int) -> None:
+    try:
+        enqueue_or_run_fetch(package_id)
+    except Exception:  # a broken fetch must not lose the package that was just saved
+        logger.exception("fetch of new package %s failed", package_id)
+
+
+def _on_package_saved(_sender, *, package_id: int, created: bool, **_extra) -> FetchStatus | None:
+    return fetch_new_package(package_id) if created else None
+
+
+def _on_fetch_requested(_sender, *, package_id: int, **_extra) -> FetchStatus:
+    try:
+        return enqueue_or_run_fetch(package_id)
+    except Exception:  # the fetch service records remote trouble itself; anything else is a bug to log
+        logger.exception("fetch of package %s failed", package_id)
+        return FetchStatus.FAILED
+
+
+def connect_signals() -> None:
+    """Fetch what the catalogue announces: a package just added, a "Fetch now" press."""
+    package_saved.connect(_on_package_saved)
+    fetch_requested.connect(_on_fetch_requested)
 
 
 def _read_snapshot(session: Session, package_id: int) -> _Snapshot | None:
@@ -343,7 +394,7 @@ def _write(engine: Engine, items: list[_Fetched], *, isolate: bool) -> list[Fetc
                 outcomes.extend(_write_together(engine, [item]))
             except Exception:
                 logger.exception("saving package %s failed", item.snapshot.slug)
-                outcomes.append(FetchOutcome(item.snapshot.id, item.snapshot.slug, status=FAILED,
+                outcomes.append(FetchOutcome(item.snapshot.id, item.snapshot.slug, status=FetchStatus.FAILED,
                                              errors=["internal error while saving (see the log)"]))
         return outcomes
     finally:
@@ -376,7 +427,7 @@ def _apply(session: Session, item: _Fetched, package: Package | None, releases: 
     """Set one package's fetched data and error state; collect its validators (written by the caller)."""
     snapshot, repo, pypi, now = item.snapshot, item.repo, item.pypi, item.now
     if package is None:
-        return FetchOutcome(snapshot.id, snapshot.slug, status=MISSING_PACKAGE)
+        return FetchOutcome(snapshot.id, snapshot.slug, status=FetchStatus.MISSING)
     outcome = FetchOutcome(package.id, package.slug)
     # Someone changed the address while we fetched: that source's answer is about the old one.
     if repo and package.repo_url != snapshot.repo_url:
@@ -398,16 +449,16 @@ def _apply(session: Session, item: _Fetched, package: Package | None, releases: 
             elif part.data is not None:
                 _apply_pypi(session, package, part.data, releases, outcome.changed)
             _collect_validators(session, package, part, now, validators)
-    package.score = package_score_breakdown(package, _latest_supports_python3(package, releases)).total
+    refresh_current_release_and_score(package, releases.values())
     if outcome.errors:
         package.fetch_error = "; ".join(outcome.errors)[:MAX_ERROR_LENGTH]
         package.fetch_error_at = now
         package.fetch_error_count = (package.fetch_error_count or 0) + 1
-        outcome.status = FAILED
+        outcome.status = FetchStatus.FAILED
     else:
         package.fetch_error, package.fetch_error_at, package.fetch_error_count = "", None, 0
         package.last_fetched = now
-        outcome.status = UPDATED if outcome.changed else UNCHANGED_STATUS
+        outcome.status = FetchStatus.UPDATED if outcome.changed else FetchStatus.UNCHANGED
     return outcome
 
 
@@ -437,7 +488,7 @@ def _follow_rename(session: Session, package: Package, html_url: str | None, cha
         logger.warning("%s: ignoring an unusable new repository address %r", package.slug, html_url)
         return
     session.add(Change(
-        object_type="package", object_id=package.id, package_id=package.id, user_id=None, action="update",
+        object_type="package", object_id=package.id, package_id=package.id, user_id=None, action=ChangeAction.UPDATE,
         field="repo_url", old_value=as_text(package.repo_url), new_value=new.url,
         summary="The repository moved: its host now answers at this address.",
     ))
@@ -481,18 +532,6 @@ def _apply_pypi(session: Session, package: Package, data: PypiData, stored: dict
             _set(version, "hidden", True, releases_changed, number)
     if releases_changed:
         changed.append("versions")
-
-
-def _latest_supports_python3(package: Package, releases: dict[str, Version]) -> bool | None:
-    """Python 3 support of the release the score counts: PyPI's latest, else the newest uploaded."""
-    latest = releases.get(package.pypi_version or "")
-    if latest is None or latest.hidden:
-        listed = [version for version in releases.values() if not version.hidden]
-        if not listed:
-            return None
-        latest = max(listed, key=lambda version: (version.upload_time is not None,
-                                                  version.upload_time or datetime.min.replace(tzinfo=timezone.utc)))
-    return latest.supports_python3
 
 
 def _collect_validators(session: Session, package: Package, part: _Part, now: datetime,

@@ -26,6 +26,9 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.util.retry import Retry
+
+from webapp.text import describe_size
 
 REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 MAX_REDIRECTS = 5
@@ -46,15 +49,6 @@ class DeadlineExceeded(TransportError):
 
 class RedirectRefused(TransportError):
     """A redirect to an address the caller does not allow (another host, outside the API), or too many."""
-
-
-def describe_size(size: int) -> str:
-    """``10 MB``, ``512 KB``: a byte count as people read it."""
-    if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):g} MB"
-    if size >= 1024:
-        return f"{size / 1024:g} KB"
-    return f"{size} bytes"
 
 
 def has_dot_segments(path: str) -> bool:
@@ -198,9 +192,10 @@ class BoundedAdapter(HTTPAdapter):
         self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
 
 
-def mount_bounded_adapter(session: requests.Session, *, pool_size: int = 10) -> None:
-    """Make ``session`` use :class:`BoundedAdapter` for http and https (no automatic retries)."""
-    adapter = BoundedAdapter(pool_connections=1, pool_maxsize=max(pool_size, 1), max_retries=0)
+def mount_bounded_adapter(session: requests.Session, *, pool_size: int = 10, retries: Retry | int = 0) -> None:
+    """Make ``session`` use :class:`BoundedAdapter` for http and https; ``retries`` as urllib3 takes them
+    (none by default). Retries happen inside :func:`bounded_get`, so its deadline covers them and their waits."""
+    adapter = BoundedAdapter(pool_connections=1, pool_maxsize=max(pool_size, 1), max_retries=retries)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
 

@@ -25,7 +25,7 @@ def signature_is_valid(secret: str, body: bytes, header: str | None) -> bool:
 @blueprint.post("/packages/github-webhook/")
 @csrf.exempt  # GitHub cannot send a CSRF token; the HMAC signature authenticates the call instead
 def github_webhook():
-    secret = current_app.config.get("GITHUB_WEBHOOK_SECRET") or ""
+    secret = current_app.config["GITHUB_WEBHOOK_SECRET"]
     if not signature_is_valid(secret, request.get_data(cache=True), request.headers.get("X-Hub-Signature-256")):
         return jsonify(detail="Missing or wrong X-Hub-Signature-256 for this site's webhook secret."), 403
     event = request.headers.get("X-GitHub-Event", "")

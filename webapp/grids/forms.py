@@ -83,7 +83,8 @@ class FeatureForm(FlaskForm):
 class CellForm(FlaskForm):
     text = TextAreaField(
         "Cell", filters=[_normalise_newlines],
-        validators=[Length(max=CELL_MAX, message=f"Keep a cell under {CELL_MAX} characters."), reject_control_characters],
+        validators=[Length(max=CELL_MAX, message=f"Keep a cell under {CELL_MAX} characters."),
+                    reject_control_characters],
         description="Start with yes, no, +, ++, +++, -, --, --- or ? for an icon, then an optional note (markdown).",
         render_kw={"rows": 3, "maxlength": CELL_MAX},
     )

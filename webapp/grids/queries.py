@@ -42,9 +42,13 @@ class GridColumn:
 
     grid_package: GridPackage
     package: Package
-    release: Version | None
     cells: dict[int, Element] = field(default_factory=dict)
     used_by_me: bool = False
+
+    @property
+    def release(self) -> Version | None:
+        """The package's current release: what the "Latest release", Python 3, status and licence rows show."""
+        return self.package.current_release
 
     @property
     def is_stale(self) -> bool:
@@ -85,27 +89,9 @@ class GridDetail:
     demo: bool
 
 
-def latest_releases(package_ids: list[int]) -> dict[int, Version]:
-    """The newest visible release of each package, in one query (a window function)."""
-    if not package_ids:
-        return {}
-    ranked = (
-        select(Version.id, func.row_number().over(
-            partition_by=Version.package_id,
-            order_by=[Version.yanked.asc(), Version.upload_time.desc().nulls_last(), Version.id.desc()],
-        ).label("position"))
-        .where(Version.package_id.in_(package_ids), Version.hidden.is_(False))
-        .subquery()
-    )
-    releases = db.session.scalars(
-        select(Version).join(ranked, ranked.c.id == Version.id).where(ranked.c.position == 1)
-    )
-    return {release.package_id: release for release in releases}
-
-
 def grid_detail(slug: str, *, sort: str = DEFAULT_COLUMN_SORT, hide_stale: bool = False,
                 viewer_id: int | None = None) -> GridDetail | None:
-    """A grid with its columns, features and cells: five queries (six with a signed-in viewer)."""
+    """A grid with its columns, features and cells: four queries (five with a signed-in viewer)."""
     grid = db.session.scalar(select(Grid).where(Grid.slug == slug))
     if grid is None:
         return None
@@ -113,20 +99,20 @@ def grid_detail(slug: str, *, sort: str = DEFAULT_COLUMN_SORT, hide_stale: bool 
         select(GridPackage).join(Package, Package.id == GridPackage.package_id)
         .where(GridPackage.grid_id == grid.id, Package.removed_at.is_(None))
         .options(joinedload(GridPackage.package).joinedload(Package.category),
-                 joinedload(GridPackage.package).joinedload(Package.deprecated_by))
+                 joinedload(GridPackage.package).joinedload(Package.deprecated_by),
+                 joinedload(GridPackage.package).joinedload(Package.current_release))
     ))
     features = list(db.session.scalars(select(Feature).where(Feature.grid_id == grid.id).order_by(Feature.id)))
     elements = db.session.scalars(
         select(Element).join(GridPackage, GridPackage.id == Element.grid_package_id)
         .where(GridPackage.grid_id == grid.id)
     )
-    releases = latest_releases([gp.package_id for gp in grid_packages])
     used = set()
     if viewer_id is not None and grid_packages:
         used = set(db.session.scalars(select(Usage.package_id).where(
             Usage.user_id == viewer_id, Usage.package_id.in_([gp.package_id for gp in grid_packages]))))
-    columns = {gp.id: GridColumn(grid_package=gp, package=gp.package, release=releases.get(gp.package_id),
-                                 used_by_me=gp.package_id in used) for gp in grid_packages}
+    columns = {gp.id: GridColumn(grid_package=gp, package=gp.package, used_by_me=gp.package_id in used)
+               for gp in grid_packages}
     for element in elements:
         column = columns.get(element.grid_package_id)
         if column is not None:
@@ -152,6 +138,11 @@ def sort_columns(columns: list[GridColumn], sort: str) -> list[GridColumn]:
 def grid_by_slug(slug: str) -> Grid | None:
     """A grid by its address: one query."""
     return db.session.scalar(select(Grid).where(Grid.slug == slug))
+
+
+def grid_or_404(slug: str) -> Grid:
+    """A grid by its address; a 404 page saying so when there is none."""
+    return db.first_or_404(select(Grid).where(Grid.slug == slug), description=f"There is no grid “{slug}”.")
 
 
 def package_by_id(package_id: int) -> Package | None:
@@ -191,7 +182,7 @@ class CellContext:
     def column(self) -> GridColumn:
         """The cell as a one-cell grid column, the shape the cell templates expect."""
         cells = {self.feature.id: self.element} if self.element is not None else {}
-        return GridColumn(grid_package=self.member, package=self.member.package, release=None, cells=cells)
+        return GridColumn(grid_package=self.member, package=self.member.package, cells=cells)
 
 
 def cell_context(slug: str, grid_package_id: int, feature_id: int) -> CellContext | None:

@@ -1,8 +1,9 @@
 """Writes to grids: create, edit, lock and delete grids; add and remove packages; features; cells.
 
-Every write is recorded in the history (:mod:`webapp.history.services`) and commits. Edits of an existing
-grid, feature or cell carry the revision the editor loaded: a save from an older revision raises
-:class:`~webapp.history.services.StaleEdit` and changes nothing.
+Every write is recorded in the history (:mod:`webapp.history.services`) and flushed; the unit of work (the
+request, see :mod:`webapp.transaction`) commits. Edits of an existing grid, feature or cell carry the revision
+the editor loaded: a save from an older revision raises :class:`~webapp.history.services.StaleEdit` and
+changes nothing.
 """
 
 from __future__ import annotations
@@ -14,19 +15,15 @@ from sqlalchemy.exc import IntegrityError
 
 from webapp.catalog.models import Package
 from webapp.db_types import utcnow
+from webapp.domain_errors import FieldError
 from webapp.extensions import db
 from webapp.grids.models import Element, Feature, Grid, GridPackage
-from webapp.history.models import Change
+from webapp.history.models import Change, ChangeAction
 from webapp.history.services import StaleEdit, apply_changes, lock_row, record
 
 
-class GridWriteError(ValueError):
-    """A write that cannot be done; ``field`` names the form field to show ``message`` on ("" for the form)."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
+class GridWriteError(FieldError):
+    """A grid write that cannot be done; ``field`` names the form field to show ``message`` on ("" for the form)."""
 
 
 GRID_GONE = "This grid was deleted a moment ago."
@@ -67,8 +64,8 @@ def _record_cell_deletions(condition, user: Any, summary: str) -> None:
         now = utcnow()
         db.session.execute(insert(Change), [
             {"object_type": "element", "object_id": row.id, "package_id": row.package_id, "grid_id": row.grid_id,
-             "user_id": getattr(user, "id", None), "action": "delete", "field": "text", "old_value": row.text,
-             "new_value": None, "summary": summary[:300], "created": now}
+             "user_id": getattr(user, "id", None), "action": ChangeAction.DELETE, "field": "text",
+             "old_value": row.text, "new_value": None, "summary": summary[:300], "created": now}
             for row in rows
         ])
 
@@ -89,8 +86,8 @@ def create_grid(user: Any, *, title: str, slug: str, description: str = "") -> G
                 package_count=0, revision=1)
     db.session.add(grid)
     try:
-        record(grid, user, action="create", field="title", new=title, summary=f"Created grid “{title}”")
-        db.session.commit()
+        record(grid, user, action=ChangeAction.CREATE, field="title", new=title, summary=f"Created grid “{title}”")
+        db.session.flush()
     except IntegrityError:
         db.session.rollback()  # someone took the slug between our check and our insert
         raise GridWriteError("slug", "A grid with this address already exists. Choose another.") from None
@@ -101,7 +98,7 @@ def update_grid(grid: Grid, user: Any, *, revision: int | None, title: str, desc
     """Save the grid's title and description; raises ``StaleEdit`` if the grid changed since ``revision``."""
     changes = apply_changes(grid, user, {"title": title, "description": description}, summary="Edited the grid",
                             revision=revision)
-    db.session.commit()
+    db.session.flush()
     return changes
 
 
@@ -109,7 +106,7 @@ def set_locked(grid: Grid, user: Any, locked: bool) -> list:
     """Lock (staff-only editing) or unlock a grid; raises ``StaleEdit`` if the grid changed since it was loaded."""
     changes = apply_changes(grid, user, {"is_locked": locked},
                             summary="Locked the grid" if locked else "Unlocked the grid")
-    db.session.commit()
+    db.session.flush()
     return changes
 
 
@@ -119,7 +116,7 @@ def delete_grid(grid: Grid, user: Any) -> None:
     Raises :class:`GridWriteError` when someone deleted it a moment ago (their deletion is the one recorded).
     """
     _lock_grid(grid)
-    record(grid, user, action="delete", field="title", old=grid.title,
+    record(grid, user, action=ChangeAction.DELETE, field="title", old=grid.title,
            summary=f"Deleted grid “{grid.title}” ({grid.slug})")
     grid_id = grid.id
     # Bulk deletes: a fixed number of statements whatever the size of the grid.
@@ -131,7 +128,7 @@ def delete_grid(grid: Grid, user: Any) -> None:
                        .execution_options(synchronize_session=False))
     db.session.execute(delete(Grid).where(Grid.id == grid_id).execution_options(synchronize_session=False))
     db.session.expunge(grid)
-    db.session.commit()
+    db.session.flush()
 
 
 # -- packages in a grid -----------------------------------------------------------------------------------------
@@ -150,14 +147,14 @@ def add_package(grid: Grid, package: Package, user: Any) -> GridPackage:
     member = GridPackage(grid_id=grid.id, package_id=package.id, added_by_id=getattr(user, "id", None))
     db.session.add(member)
     try:
-        record(member, user, action="create", field="package", new=package.title,
+        record(member, user, action=ChangeAction.CREATE, field="package", new=package.title,
                summary=f"Added {package.title} to the grid")
     except IntegrityError:
         db.session.rollback()
         raise GridWriteError("package_id", f"{package.title} is already in this grid.") from None
     _recount(grid)
     _touch(grid)
-    db.session.commit()
+    db.session.flush()
     return member
 
 
@@ -172,7 +169,7 @@ def remove_package(grid: Grid, member: GridPackage, user: Any) -> None:
         db.session.rollback()
         raise GridWriteError("", f"{package.title} was taken out of this grid a moment ago.")
     _record_cell_deletions(Element.grid_package_id == member.id, user, f"Removed with {package.title}")
-    record(member, user, action="delete", field="package", old=package.title,
+    record(member, user, action=ChangeAction.DELETE, field="package", old=package.title,
            summary=f"Removed {package.title} from the grid")
     db.session.execute(delete(Element).where(Element.grid_package_id == member.id)
                        .execution_options(synchronize_session=False))
@@ -181,7 +178,7 @@ def remove_package(grid: Grid, member: GridPackage, user: Any) -> None:
     db.session.expunge(member)
     _recount(grid)
     _touch(grid)
-    db.session.commit()
+    db.session.flush()
 
 
 # -- features ---------------------------------------------------------------------------------------------------
@@ -191,9 +188,9 @@ def add_feature(grid: Grid, user: Any, *, title: str, description: str = "") -> 
     """A new feature row at the bottom of the grid."""
     feature = Feature(grid_id=grid.id, title=title, description=description, revision=1)
     db.session.add(feature)
-    record(feature, user, action="create", field="title", new=title, summary=f"Added feature “{title}”")
+    record(feature, user, action=ChangeAction.CREATE, field="title", new=title, summary=f"Added feature “{title}”")
     _touch(grid)
-    db.session.commit()
+    db.session.flush()
     return feature
 
 
@@ -204,7 +201,7 @@ def update_feature(feature: Feature, grid: Grid, user: Any, *, revision: int | N
                             summary="Edited a feature", revision=revision)
     if changes:
         _touch(grid)
-    db.session.commit()
+    db.session.flush()
     return changes
 
 
@@ -217,14 +214,14 @@ def delete_feature(feature: Feature, grid: Grid, user: Any) -> None:
         db.session.rollback()
         raise GridWriteError("", "This feature was deleted a moment ago.")
     _record_cell_deletions(Element.feature_id == feature.id, user, f"Removed with feature “{feature.title}”")
-    record(feature, user, action="delete", field="title", old=feature.title,
+    record(feature, user, action=ChangeAction.DELETE, field="title", old=feature.title,
            summary=f"Deleted feature “{feature.title}”")
     db.session.execute(delete(Element).where(Element.feature_id == feature.id)
                        .execution_options(synchronize_session=False))
     db.session.execute(delete(Feature).where(Feature.id == feature.id).execution_options(synchronize_session=False))
     db.session.expunge(feature)
     _touch(grid)
-    db.session.commit()
+    db.session.flush()
 
 
 # -- cells ------------------------------------------------------------------------------------------------------
@@ -247,7 +244,7 @@ def save_cell(grid: Grid, member: GridPackage, feature: Feature, element: Elemen
         element = Element(grid_package_id=member.id, feature_id=feature.id, text=text, revision=1)
         db.session.add(element)
         try:
-            record(element, user, action="create", field="text", new=text,
+            record(element, user, action=ChangeAction.CREATE, field="text", new=text,
                    summary=f"{member.package.title} · {feature.title}")
         except IntegrityError:
             db.session.rollback()  # created by someone else a moment ago: their text wins until merged
@@ -255,11 +252,11 @@ def save_cell(grid: Grid, member: GridPackage, feature: Feature, element: Elemen
                                                                Element.feature_id == feature.id))
             raise StaleEdit(existing if existing is not None else Element(id=0, text="", revision=0), 0) from None
         _touch(grid)
-        db.session.commit()
+        db.session.flush()
         return element
     changes = apply_changes(element, user, {"text": text}, summary=f"{member.package.title} · {feature.title}",
                             revision=revision)
     if changes:
         _touch(grid)
-    db.session.commit()
+    db.session.flush()
     return element

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
 from webapp.accounts import permissions
-from webapp.forms import slugify
+from webapp.forms import show_field_error, slugify
 from webapp.grids import forms, queries, services
 from webapp.grids.models import Feature, Grid
 from webapp.history.services import StaleEdit
-from webapp.pagination import parse_page
+from webapp.htmx import htmx_redirect, is_htmx
 
 blueprint = Blueprint("grids", __name__)
 
@@ -22,9 +22,9 @@ def grid_list():
     if sort not in queries.GRID_SORTS:
         sort = queries.DEFAULT_GRID_SORT
     query = request.args.get("q", "")[:200]
-    page = queries.grid_page(query=query, sort=sort, page=parse_page(request.args.get("page")))
+    page = queries.grid_page(query=query, sort=sort, page=request.args.get("page", 1, type=int))
     context = {"page": page, "query": query, "sort": sort, "sorts": queries.GRID_SORTS}
-    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "grid-results":
+    if is_htmx("grid-results"):
         return render_block("grids/grid_list.html", "results", **context)
     return render_template("grids/grid_list.html", **context)
 
@@ -42,24 +42,13 @@ def grid_detail(slug: str):
     layout = "rows" if request.args.get("layout") == "rows" else "columns"
     context = {"detail": detail, "grid": detail.grid, "sort": sort, "hide_stale": hide_stale, "layout": layout,
                "column_sorts": queries.COLUMN_SORTS}
-    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "grid-table":
+    if is_htmx("grid-table"):
         return render_block("grids/grid_detail.html", "table", **context)
     return render_template("grids/grid_detail.html", **context)
 
 
 # -- editing -----------------------------------------------------------------------------------------------------
 # Anonymous people are sent to sign in (HTMX gets 401 + HX-Redirect); a locked grid is edited by staff only.
-
-
-def _is_htmx() -> bool:
-    return bool(request.headers.get("HX-Request"))
-
-
-def _grid_or_404(slug: str) -> Grid:
-    grid = queries.grid_by_slug(slug)
-    if grid is None:
-        abort(404, f"There is no grid “{slug}”.")
-    return grid
 
 
 def _require_editor(grid: Grid) -> None:
@@ -92,7 +81,7 @@ def grid_create():
                                                 description=form.description.data or "")
                 except services.GridWriteError as error:
                     form.slug.data = slug
-                    _add_error(form.slug, error.message)
+                    show_field_error(form, error)
                 else:
                     flash(f"Created the grid “{grid.title}”. Now add packages and features.", "success")
                     return redirect(_grid_url(grid))
@@ -103,7 +92,7 @@ def grid_create():
 @blueprint.route("/grids/g/<slug>/edit/", methods=["GET", "POST"])
 @permissions.login_required
 def grid_edit(slug: str):
-    grid = _grid_or_404(slug)
+    grid = queries.grid_or_404(slug)
     _require_editor(grid)
     if request.method != "POST":  # GET and HEAD only show the page: state changes on POST
         form = forms.GridEditForm(obj=grid)
@@ -125,7 +114,7 @@ def grid_edit(slug: str):
 @blueprint.post("/grids/g/<slug>/lock/")
 @permissions.staff_required
 def grid_lock(slug: str):
-    grid = _grid_or_404(slug)
+    grid = queries.grid_or_404(slug)
     value = request.form.get("locked")
     if value not in ("0", "1"):
         abort(400, "Send locked=1 to lock the grid or locked=0 to unlock it.")
@@ -140,7 +129,7 @@ def grid_lock(slug: str):
 @blueprint.route("/grids/g/<slug>/delete/", methods=["GET", "POST"])
 @permissions.staff_required
 def grid_delete(slug: str):
-    grid = _grid_or_404(slug)
+    grid = queries.grid_or_404(slug)
     if request.method != "POST":  # GET and HEAD only show the page: state changes on POST
         feature_count = len(grid.features)
         return render_template("grids/grid_delete.html", grid=grid, form=forms.ConfirmForm(),
@@ -157,14 +146,14 @@ def grid_delete(slug: str):
 @blueprint.route("/grids/g/<slug>/packages/add/", methods=["GET", "POST"])
 @permissions.login_required
 def grid_add_package(slug: str):
-    grid = _grid_or_404(slug)
+    grid = queries.grid_or_404(slug)
     _require_editor(grid)
     if request.method == "POST":
         return _add_package(grid)
     query = request.args.get("q", "")[:200]
     packages, total = queries.package_choices(grid, query)
     context = {"grid": grid, "query": query, "packages": packages, "total": total}
-    if _is_htmx() and request.headers.get("HX-Target") == "package-picker":
+    if is_htmx("package-picker"):
         return render_template("_partials/package_picker.html", **context)
     return render_template("grids/grid_add_package.html", **context)
 
@@ -181,7 +170,7 @@ def _add_package(grid: Grid):
             services.add_package(grid, package, current_user)
         except services.GridWriteError as failure:
             error = failure.message
-    if _is_htmx():
+    if is_htmx():
         return render_template("_partials/package_picker.html", grid=grid, added=package, error=error,
                                package_id=form.package_id.data), (422 if error else 200)
     if error:
@@ -194,7 +183,7 @@ def _add_package(grid: Grid):
 @blueprint.post("/grids/g/<slug>/packages/<int:grid_package_id>/remove/")
 @permissions.login_required
 def grid_remove_package(slug: str, grid_package_id: int):
-    grid = _grid_or_404(slug)
+    grid = queries.grid_or_404(slug)
     _require_editor(grid)
     member = queries.grid_member(grid, grid_package_id)
     if member is None:
@@ -206,17 +195,15 @@ def grid_remove_package(slug: str, grid_package_id: int):
         abort(409, error.message)
     flash(f"Removed {title} from the grid.", "success")
     target = permissions.safe_next(request.form.get("next")) or _grid_url(grid)
-    if _is_htmx():
-        response = make_response("", 200)
-        response.headers["HX-Redirect"] = target
-        return response
+    if is_htmx():
+        return htmx_redirect(target)
     return redirect(target, 303)
 
 
 @blueprint.route("/grids/g/<slug>/features/add/", methods=["GET", "POST"])
 @permissions.login_required
 def feature_add(slug: str):
-    grid = _grid_or_404(slug)
+    grid = queries.grid_or_404(slug)
     _require_editor(grid)
     form = forms.FeatureForm()
     if request.method == "POST":
@@ -239,7 +226,7 @@ def _feature_or_404(grid: Grid, feature_id: int) -> Feature:
 @blueprint.route("/grids/g/<slug>/features/<int:feature_id>/edit/", methods=["GET", "POST"])
 @permissions.login_required
 def feature_edit(slug: str, feature_id: int):
-    grid = _grid_or_404(slug)
+    grid = queries.grid_or_404(slug)
     _require_editor(grid)
     feature = _feature_or_404(grid, feature_id)
     if request.method != "POST":  # GET and HEAD only show the page: state changes on POST
@@ -263,7 +250,7 @@ def feature_edit(slug: str, feature_id: int):
 @blueprint.route("/grids/g/<slug>/features/<int:feature_id>/delete/", methods=["GET", "POST"])
 @permissions.staff_required
 def feature_delete(slug: str, feature_id: int):
-    grid = _grid_or_404(slug)
+    grid = queries.grid_or_404(slug)
     feature = _feature_or_404(grid, feature_id)
     if request.method != "POST":  # GET and HEAD only show the page: state changes on POST
         filled = queries.filled_cell_count(feature)
@@ -300,7 +287,7 @@ def _render_cell(cell: queries.CellContext, *, refocus: bool = False):
 def _render_editor(cell: queries.CellContext, form, status: int = 200, conflict: bool = False):
     context = {"grid": cell.grid, "cell": cell, "column": cell.column, "feature": cell.feature, "form": form,
                "conflict": conflict}
-    if _is_htmx():
+    if is_htmx():
         return render_template("_partials/cell_editor.html", inline=True, **context), status
     return render_template("grids/cell_form.html", inline=False, **context), status
 
@@ -309,7 +296,7 @@ def _render_editor(cell: queries.CellContext, form, status: int = 200, conflict:
 def cell(slug: str, grid_package_id: int, feature_id: int):
     """The cell as the grid shows it (HTMX, e.g. after Cancel); a browser is sent to the grid."""
     cell_ = _cell_or_404(slug, grid_package_id, feature_id)
-    if not _is_htmx():
+    if not is_htmx():
         return redirect(_grid_url(cell_.grid, _cell_anchor(cell_)))
     return _render_cell(cell_, refocus=True)
 
@@ -341,7 +328,7 @@ def cell_save(slug: str, grid_package_id: int, feature_id: int):
         fresh = _cell_or_404(slug, grid_package_id, feature_id)
         form.revision.data = fresh.element.revision if fresh.element else 0
         return _render_editor(fresh, form, 409, conflict=True)
-    if not _is_htmx():
+    if not is_htmx():
         flash("Saved the cell.", "success")
         return redirect(url_for("grids.grid_detail", slug=slug, _anchor=f"cell-{grid_package_id}-{feature_id}"), 303)
     # Reload what the commit expired in one query rather than attribute by attribute.

@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from webapp.db_types import UTCDateTime, utcnow
+from webapp.db_types import EnumText, UTCDateTime, utcnow
 from webapp.extensions import db
+
+
+class ChangeAction(StrEnum):
+    """What a recorded change did; the value is what the ``changes.action`` column stores."""
+
+    CREATE = "create"
+    UPDATE = "update"  # one field set to a new value
+    DELETE = "delete"
+    REVERT = "revert"  # one field put back to its value before an earlier change
+    DISMISS = "dismiss"  # staff kept a flagged package
 
 
 class Change(db.Model):
@@ -28,7 +39,7 @@ class Change(db.Model):
     package_id: Mapped[int | None] = mapped_column(ForeignKey("packages.id", ondelete="SET NULL"))
     grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id", ondelete="SET NULL"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    action: Mapped[str] = mapped_column(String(20), default="update")
+    action: Mapped[ChangeAction] = mapped_column(EnumText(ChangeAction, 20), default=ChangeAction.UPDATE)
     field: Mapped[str] = mapped_column(String(50), default="")
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)
@@ -37,3 +48,8 @@ class Change(db.Model):
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     user = relationship("User")
+
+    @property
+    def changes_a_field(self) -> bool:
+        """True for a change that set one field (an update or a revert): the kind staff can revert."""
+        return self.action in (ChangeAction.UPDATE, ChangeAction.REVERT) and bool(self.field)

@@ -16,12 +16,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Boolean, Integer, update
+from sqlalchemy.exc import IntegrityError
 
 from webapp.catalog.models import Package
 from webapp.db_types import UTCDateTime, utcnow
+from webapp.domain_errors import DomainError
 from webapp.extensions import db
 from webapp.grids.models import Element, Feature, Grid, GridPackage
-from webapp.history.models import Change
+from webapp.history.models import Change, ChangeAction
 
 OBJECT_TYPES: dict[str, type] = {
     "package": Package,
@@ -41,7 +43,7 @@ class StaleEdit(Exception):
         self.submitted_revision = submitted_revision
 
 
-class RevertError(Exception):
+class RevertError(DomainError):
     """A change that cannot be reverted; the message says why."""
 
 
@@ -158,7 +160,7 @@ def where_listed(obj: Any) -> dict[str, int | None]:
     return {"package_id": None, "grid_id": None}
 
 
-def record(obj: Any, user: Any, *, action: str, field: str = "", old: Any = None, new: Any = None,
+def record(obj: Any, user: Any, *, action: ChangeAction, field: str = "", old: Any = None, new: Any = None,
            summary: str = "", reverts: Change | None = None) -> Change:
     """Add one history entry for ``obj`` to the session (the caller commits)."""
     db.session.flush()  # obj.id must exist
@@ -187,7 +189,7 @@ def apply_changes(obj: Any, user: Any, values: dict[str, Any], *, summary: str =
         if old == new:
             continue
         setattr(obj, field, new)
-        changes.append(record(obj, user, action="update", field=field, old=old, new=new, summary=summary))
+        changes.append(record(obj, user, action=ChangeAction.UPDATE, field=field, old=old, new=new, summary=summary))
     if changes:
         if hasattr(obj, "revision"):
             obj.revision = (obj.revision or 0) + 1
@@ -199,8 +201,24 @@ def apply_changes(obj: Any, user: Any, values: dict[str, Any], *, summary: str =
 
 
 def revert_change(change: Change, user: Any) -> Change:
-    """Put a field back to its value before ``change``; refuses if the field changed again since."""
-    if change.action not in {"update", "revert"} or not change.field:
+    """Put a field back to its value before ``change``, recorded as a "revert" change.
+
+    Raises :class:`RevertError` when it cannot (the field changed again since, the object is gone, the old value
+    is now taken by something else) and :class:`StaleEdit` when someone changed the object at the same moment;
+    either way nothing is written (the unit of work is rolled back).
+    """
+    try:
+        return _revert_change(change, user)
+    except RevertError:
+        db.session.rollback()
+        raise
+    except IntegrityError:  # e.g. putting back a slug that another package has taken since
+        db.session.rollback()
+        raise RevertError("This change cannot be reverted: the old value is now used by something else.") from None
+
+
+def _revert_change(change: Change, user: Any) -> Change:
+    if not change.changes_a_field:
         raise RevertError("Only changes to a field can be reverted.")
     model = OBJECT_TYPES.get(change.object_type)
     obj = db.session.get(model, change.object_id) if model else None
@@ -217,5 +235,8 @@ def revert_change(change: Change, user: Any) -> Change:
         obj.revision = (obj.revision or 0) + 1
     if hasattr(obj, "modified"):
         obj.modified = utcnow()
-    return record(obj, user, action="revert", field=change.field, old=from_text(model, change.field, current),
-                  new=old_value, summary=f"Reverted change #{change.id}", reverts=change)
+    reverted = record(obj, user, action=ChangeAction.REVERT, field=change.field,
+                      old=from_text(model, change.field, current), new=old_value,
+                      summary=f"Reverted change #{change.id}", reverts=change)
+    db.session.flush()  # a unique value put back collides here, where it can still be explained
+    return reverted

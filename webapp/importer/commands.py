@@ -36,11 +36,11 @@ def import_command(source: str, page_size: int, timeout: float | None, retries: 
     """
     state_path = state_file or Path(current_app.instance_path) / "import-djangopackages.json"
     importer = Importer(
-        source, timeout=timeout or float(current_app.config.get("FETCH_TIMEOUT", 10)), retries=retries,
+        source, timeout=timeout or current_app.config["FETCH_TIMEOUT"], retries=retries,
         retry_wait=retry_wait, page_size=page_size, state_path=state_path, restart=restart,
         progress=click.progressbar, echo=click.echo, max_pages=max_pages,
-        deadline=float(current_app.config.get("FETCH_DEADLINE", 30)),
-        max_bytes=int(current_app.config.get("FETCH_MAX_BYTES", 20 * 1024 * 1024)),
+        deadline=current_app.config["FETCH_DEADLINE"],
+        max_bytes=current_app.config["FETCH_MAX_BYTES"],
     )
     try:
         report = importer.run()

@@ -12,7 +12,6 @@ import json
 import logging
 import math
 import re
-import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,15 +23,17 @@ import requests
 from sqlalchemy import BigInteger, SmallInteger, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.attributes import flag_modified
+from urllib3.util.retry import Retry
 
 from webapp.api.serializers import replace_query_param
 from webapp.catalog.models import Category, Package
-from webapp.catalog.scoring import package_score_breakdown
+from webapp.catalog.releases import refresh_current_release_and_score
 from webapp.db_types import utcnow
 from webapp.extensions import db
 from webapp.fetch.transport import DeadlineExceeded, TransportError, bounded_get, mount_bounded_adapter
 from webapp.grids.models import Grid, GridPackage
 from webapp.links import url_problem
+from webapp.sequences import reset_sequences
 from webapp.text import clean_text
 
 logger = logging.getLogger(__name__)
@@ -223,6 +224,39 @@ def _apply(obj, values: dict) -> bool:
 # The importer ----------------------------------------------------------------------------------------------
 
 
+# Retries ---------------------------------------------------------------------------------------------------------
+
+# Answers worth asking again for: the server is busy or broken, not the request.
+RETRY_STATUSES = frozenset({429, *range(500, 600)})
+RETRY_AFTER_MAX = 60  # seconds: a server asking for longer is not waited for longer
+
+
+class ImportRetry(Retry):
+    """urllib3's retry policy with the importer's waits: ``--retry-wait`` times the attempt number before each
+    new attempt (1 s, 2 s, ... rather than doubling), and a server's ``Retry-After`` honoured up to a minute."""
+
+    @classmethod
+    def for_importer(cls, retries: int, retry_wait: float) -> "ImportRetry":
+        """Retry connection failures, read timeouts, 429 and 5xx answers ``retries`` times; with ``retry_wait``
+        0 nothing waits (not even for ``Retry-After``). The last answer is returned when retries run out."""
+        return cls(total=retries, connect=retries, read=retries, status=retries, other=0, redirect=False,
+                   status_forcelist=RETRY_STATUSES, allowed_methods={"GET"}, backoff_factor=retry_wait,
+                   backoff_max=RETRY_AFTER_MAX, respect_retry_after_header=retry_wait > 0,
+                   raise_on_status=False, raise_on_redirect=False)
+
+    def get_backoff_time(self) -> float:
+        return min(self.backoff_max, self.backoff_factor * len(self.history))
+
+    def parse_retry_after(self, retry_after: str) -> float:
+        return min(RETRY_AFTER_MAX, super().parse_retry_after(retry_after))
+
+    def longest_waits(self) -> float:
+        """The most all the waits between attempts can add up to."""
+        if not self.respect_retry_after_header:
+            return sum(min(self.backoff_max, self.backoff_factor * attempt) for attempt in range(1, self.total + 1))
+        return float(RETRY_AFTER_MAX * self.total)
+
+
 class Importer:
     """One import run from ``source`` (a site, or its ``/api/v4/`` root)."""
 
@@ -244,8 +278,11 @@ class Importer:
         self.progress = progress
         self.on_page = on_page
         self.echo = echo or (lambda message: None)
+        self.retry = ImportRetry.for_importer(self.retries, self.retry_wait)
+        # Every attempt gets ``deadline`` seconds, plus the longest waits between them: no page takes longer.
+        self.page_deadline = deadline * (self.retries + 1) + self.retry.longest_waits()
         self.http = session or requests.Session()
-        mount_bounded_adapter(self.http)
+        mount_bounded_adapter(self.http, retries=self.retry)
         self.http.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
         self.report = ImportReport()
         self.endpoints: dict[str, str] = {}
@@ -271,41 +308,29 @@ class Importer:
         return target_origin == source_origin or upgraded
 
     def get_json(self, url: str) -> tuple[object | None, str | None]:
-        """The decoded body of ``url``, or a problem description; retries server errors and timeouts.
+        """The decoded body of ``url``, or a problem description.
 
-        Only URLs on the source site are fetched (redirects too); each request has ``deadline`` seconds in all
-        and at most ``max_bytes`` of answer.
+        Connection failures, read timeouts, 429 and 5xx answers are retried ``retries`` times by the session's
+        :class:`ImportRetry`. Only URLs on the source site are fetched (redirects too); the page, attempts and
+        waits included, takes at most ``page_deadline`` seconds, and its answer at most ``max_bytes``.
         """
         if not self.same_site(url):
             return None, f"{url} is not on the site imported from ({self.source}); it was not fetched"
-        problem = None
-        for attempt in range(self.retries + 1):
-            if attempt:
-                time.sleep(self.retry_wait * attempt)
-            try:
-                response, _ = bounded_get(self.http, url, timeout=self.timeout, deadline=self.deadline,
-                                          max_bytes=self.max_bytes, allow=self.same_site)
-            except DeadlineExceeded as exc:
-                problem = f"could not fetch {url}: it {exc}"
-                continue
-            except TransportError as exc:  # too large, or redirected elsewhere: asking again changes nothing
-                return None, f"could not fetch {url}: {exc}"
-            except requests.RequestException as exc:
-                problem = f"could not fetch {url}: {type(exc).__name__}"
-                continue
-            if response.status_code == 429 or response.status_code >= 500:
-                problem = f"{url} answered HTTP {response.status_code}"
-                if response.status_code == 429 and self.retry_wait:
-                    wait = response.headers.get("Retry-After", "")
-                    time.sleep(min(60, int(wait)) if wait.isdigit() else self.retry_wait)
-                continue
-            if response.status_code != 200:
-                return None, f"{url} answered HTTP {response.status_code}"
-            try:
-                return response.json(), None
-            except ValueError:
-                return None, f"{url} did not answer JSON"
-        return None, problem
+        try:
+            response, _ = bounded_get(self.http, url, timeout=self.timeout, deadline=self.page_deadline,
+                                      max_bytes=self.max_bytes, allow=self.same_site)
+        except DeadlineExceeded as exc:
+            return None, f"could not fetch {url}: it {exc}"
+        except TransportError as exc:  # too large, or redirected elsewhere
+            return None, f"could not fetch {url}: {exc}"
+        except requests.RequestException as exc:  # still failing after the retries
+            return None, f"could not fetch {url}: {type(exc).__name__}"
+        if response.status_code != 200:  # a 429 or 5xx is only returned once the retries are spent
+            return None, f"{url} answered HTTP {response.status_code}"
+        try:
+            return response.json(), None
+        except ValueError:
+            return None, f"{url} did not answer JSON"
 
     def discover(self) -> None:
         """Find the list endpoints from the API root (the given URL, or ``/api/v4/`` below it)."""
@@ -366,8 +391,6 @@ class Importer:
             self._import_stage(stage, handlers[stage], start, done)
             done.append(stage)
             self._save_state(stage, None, done)
-        from webapp.demo.loader import reset_sequences
-
         reset_sequences()
         db.session.commit()
         self._clear_state()
@@ -566,15 +589,14 @@ class Importer:
         if package is None:
             package = Package(id=package_id, **values, created=created or utcnow(),
                               modified=modified or created or utcnow(), stats_are_demo=False)
-            package.score = package_score_breakdown(package, None).total
             db.session.add(package)
+            refresh_current_release_and_score(package, releases=[])  # a new package has no release yet
             db.session.flush()
             self.report.count("packages", "created")
             return package
         dates = {name: value for name, value in (("created", created), ("modified", modified)) if value}
         if _apply(package, {**values, **dates, "stats_are_demo": False}):
-            latest = package.versions[0] if package.versions else None
-            package.score = package_score_breakdown(package, latest.supports_python3 if latest else None).total
+            refresh_current_release_and_score(package)
             self.report.count("packages", "updated")
         else:
             self.report.count("packages", "unchanged")

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from webapp.catalog.models import Flag, Package
+from webapp.catalog.models import Flag, FlagStatus, Package
 from webapp.db_types import utcnow
+from webapp.domain_errors import DomainError
 from webapp.extensions import db
 from webapp.history import services as history
+from webapp.history.models import ChangeAction
 
 REASON_MAX = 1000
 
 
-class ModerationError(Exception):
+class ModerationError(DomainError):
     """A decision that cannot be taken; the message says why."""
 
 
@@ -25,16 +27,16 @@ def _open_flag(flag_id: int) -> Flag:
     flag = db.session.scalar(select(Flag).where(Flag.id == flag_id).execution_options(populate_existing=True))
     if flag is None:
         raise LookupError(flag_id)
-    if flag.status != "open":
+    if flag.status != FlagStatus.OPEN:
         raise ModerationError(f"Flag #{flag.id} was already {flag.status}.")
     return flag
 
 
-def _close(flag: Flag, status: str, staff) -> None:
+def _close(flag: Flag, status: FlagStatus, staff) -> None:
     """Move ``flag`` from open to ``status``, or raise :class:`ModerationError` if someone decided it first."""
     flag_id = flag.id
     result = db.session.execute(
-        update(Flag).where(Flag.id == flag_id, Flag.status == "open")
+        update(Flag).where(Flag.id == flag_id, Flag.status == FlagStatus.OPEN)
         .values(status=status, resolved_by_id=staff.id, resolved_at=utcnow())
         .execution_options(synchronize_session=False)
     )
@@ -45,7 +47,7 @@ def _close(flag: Flag, status: str, staff) -> None:
 
 
 def approve(flag_id: int, staff, reason: str = "") -> Package:
-    """Remove the flagged package from lists and grids, saying why; close every open flag on it. Commits.
+    """Remove the flagged package from lists and grids, saying why; close every open flag on it.
 
     ``reason`` is what the package page shows (default: the flag's reason). The removal is recorded as
     field changes, so staff can revert it from the package's history.
@@ -54,7 +56,7 @@ def approve(flag_id: int, staff, reason: str = "") -> Package:
     # The package's row first, then the flags: two approvals of different flags on one package queue up
     # on the package instead of deadlocking on each other's flags.
     history.lock_row(Package, flag.package_id)
-    _close(flag, "approved", staff)
+    _close(flag, FlagStatus.APPROVED, staff)
     # Read after the locks: on SQLite the first write of the transaction is what makes its reads current.
     package = db.session.scalar(select(Package).where(Package.id == flag.package_id)
                                 .execution_options(populate_existing=True))
@@ -64,19 +66,19 @@ def approve(flag_id: int, staff, reason: str = "") -> Package:
         history.apply_changes(package, staff, {"removed_at": now, "removed_reason": text},
                               summary=f"Flag #{flag.id} approved: removed from lists and grids")
     db.session.execute(
-        update(Flag).where(Flag.package_id == package.id, Flag.status == "open")
-        .values(status="approved", resolved_by_id=staff.id, resolved_at=now)
+        update(Flag).where(Flag.package_id == package.id, Flag.status == FlagStatus.OPEN)
+        .values(status=FlagStatus.APPROVED, resolved_by_id=staff.id, resolved_at=now)
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
+    db.session.flush()
     return package
 
 
 def dismiss(flag_id: int, staff) -> Flag:
-    """Close a flag without acting on the package; the history of the package says so. Commits."""
+    """Close a flag without acting on the package; the history of the package says so."""
     flag = _open_flag(flag_id)
-    _close(flag, "dismissed", staff)
+    _close(flag, FlagStatus.DISMISSED, staff)
     package = db.session.get(Package, flag.package_id)
-    history.record(package, staff, action="dismiss", summary=f"Flag #{flag.id} dismissed: the package stays")
-    db.session.commit()
+    history.record(package, staff, action=ChangeAction.DISMISS, summary=f"Flag #{flag.id} dismissed: the package stays")
+    db.session.flush()
     return flag

@@ -6,9 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from webapp.accounts.permissions import staff_required
-from webapp.extensions import db
 from webapp.moderation import queries, services
-from webapp.pagination import parse_page
 
 blueprint = Blueprint("moderation", __name__)
 
@@ -16,7 +14,7 @@ blueprint = Blueprint("moderation", __name__)
 @blueprint.get("/moderation/")
 @staff_required
 def queue():
-    data = queries.queue(page=parse_page(request.args.get("page")))
+    data = queries.queue(page=request.args.get("page", 1, type=int))
     return render_template("moderation/queue.html", queue=data, page=data.open)
 
 
@@ -25,8 +23,7 @@ def _decide(decision):
         return decision()
     except LookupError:
         abort(404, "There is no such flag.")
-    except services.ModerationError as error:
-        db.session.rollback()
+    except services.ModerationError as error:  # nothing was written: the flag stays as someone else left it
         flash(str(error), "warning")
         return None
 

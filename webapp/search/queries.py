@@ -9,8 +9,8 @@ from sqlalchemy.orm import joinedload
 
 from webapp.catalog.models import Package
 from webapp.extensions import db
-from webapp.fetch.repo_urls import parse_repo_url
 from webapp.grids.models import Grid
+from webapp.repos import parse_repo_url
 from webapp.sql_like import contains, starts_with
 
 # Why a result ranks where it does, best first; shown next to each result.
@@ -65,7 +65,7 @@ def search_packages(query: str, limit: int = 50) -> tuple[list[PackageHit], int]
     base = select(Package, rank).where(Package.removed_at.is_(None), condition)
     total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
     rows = db.session.execute(
-        base.options(joinedload(Package.category))
+        base.options(joinedload(Package.category), joinedload(Package.current_release))
         .order_by(rank, Package.score.desc(), Package.repo_watchers.desc(), Package.title).limit(limit)
     )
     return [PackageHit(package=row[0], rank=row[1]) for row in rows], total

@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import quote
 
 from webapp.fetch.http import ConditionalCache, FetchError, HostClient
-from webapp.fetch.repo_urls import RepoRef
+from webapp.repos import RepoRef
 
 WEEKS = 52
 

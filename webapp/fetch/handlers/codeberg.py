@@ -23,7 +23,7 @@ from webapp.fetch.handlers.base import (
     window_start,
 )
 from webapp.fetch.http import ConditionalCache, FetchError
-from webapp.fetch.repo_urls import RepoRef
+from webapp.repos import RepoRef
 
 MAX_PAGES = 40
 PAGE_SIZE = 50

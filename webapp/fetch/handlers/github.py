@@ -19,7 +19,7 @@ from datetime import datetime
 
 from webapp.fetch.handlers.base import UNCHANGED, WEEKS, RepoData, RepoHandler, api_path, as_int, parse_time
 from webapp.fetch.http import ConditionalCache, FetchError
-from webapp.fetch.repo_urls import RepoRef
+from webapp.repos import RepoRef
 
 API_VERSION = "2022-11-28"
 

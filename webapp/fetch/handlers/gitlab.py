@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+
 from webapp.fetch.handlers.base import (
     RepoData,
     RepoHandler,
@@ -26,7 +27,7 @@ from webapp.fetch.handlers.base import (
     window_start,
 )
 from webapp.fetch.http import ConditionalCache, FetchError, NotFound
-from webapp.fetch.repo_urls import RepoRef
+from webapp.repos import RepoRef
 
 MAX_PAGES = 50
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
@@ -19,26 +19,8 @@ from webapp.fetch.handlers.base import parse_time
 from webapp.fetch.http import ConditionalCache, FetchError, HostClient, NotFound
 from webapp.links import url_problem
 
-_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$")
-_PYPI_HOSTS = {"pypi.org", "www.pypi.org", "pypi.python.org"}
-_PATH = re.compile(r"^/(?:project|pypi|simple)/(?P<name>[^/]+)")
 DOCUMENTATION_KEYS = {"documentation", "docs", "doc", "documentations", "readthedocs"}
 MAX_NUMBER = 100
-
-
-def pypi_name(pypi_url: str | None) -> str | None:
-    """The project name in a PyPI address (``https://pypi.org/project/NAME/``) or a bare name."""
-    text = (pypi_url or "").strip()
-    if not text:
-        return None
-    if _NAME.match(text):
-        return text
-    parts = urlsplit(text if "://" in text else "https://" + text)
-    if (parts.hostname or "").lower() not in _PYPI_HOSTS:
-        return None
-    match = _PATH.match(parts.path)
-    name = match.group("name") if match else None
-    return name if name and _NAME.match(name) else None
 
 
 @dataclass

@@ -66,34 +66,41 @@ class RedisCounter:
 
 
 class RateLimiter:
-    """Decides whether a client may make one more request now."""
+    """Decides whether a client may make one more request now: the API's limit (``API_RATE_LIMIT``).
 
-    def __init__(self, redis_url: str = "") -> None:
+    Created unbound in :mod:`webapp.extensions` and bound with :meth:`init_app`; it counts in Redis when the
+    app's ``REDIS_URL`` is set (read on every check, so changing it moves the counting), else in memory.
+    """
+
+    def __init__(self) -> None:
         self.memory = MemoryCounter()
-        self.redis = RedisCounter(redis_url) if redis_url else None
+        self._redis: dict[str, RedisCounter] = {}
+
+    def init_app(self, app: Flask) -> None:
+        """Bind to ``app``."""
+        app.extensions["api_rate_limiter"] = self
+
+    def _redis_counter(self) -> RedisCounter | None:
+        url = current_app.config["REDIS_URL"]
+        if not url:
+            return None
+        if url not in self._redis:
+            self._redis[url] = RedisCounter(url)
+        return self._redis[url]
 
     def check(self, key: str, limit: int) -> Decision:
+        """Count one request by ``key`` and say whether it is within ``limit`` a minute."""
         now = clock()
         window = int(now // WINDOW_SECONDS)
         retry_after = max(1, int(WINDOW_SECONDS - (now - window * WINDOW_SECONDS) + 0.999))
         count = None
-        if self.redis is not None:
+        redis = self._redis_counter()
+        if redis is not None:
             try:
-                count = self.redis.hit(key, window)
+                count = redis.hit(key, window)
             except Exception:  # noqa: BLE001 - Redis down must not take the API down; count locally instead
                 logger.warning("API rate limit: Redis unavailable, counting in process memory", exc_info=True)
         if count is None:
             count = self.memory.hit(key, window)
         return Decision(allowed=count <= limit, limit=limit, remaining=max(0, limit - count),
                         retry_after=retry_after)
-
-
-def limiter(app: Flask | None = None) -> RateLimiter:
-    """The application's limiter, created on first use from its ``REDIS_URL``."""
-    app = app or current_app._get_current_object()
-    redis_url = app.config.get("REDIS_URL") or ""
-    existing = app.extensions.get("api_rate_limiter")
-    if existing is None or existing[0] != redis_url:
-        existing = (redis_url, RateLimiter(redis_url))
-        app.extensions["api_rate_limiter"] = existing
-    return existing[1]

@@ -1,4 +1,7 @@
-"""Parse and normalise repository URLs: one canonical form per repository, whatever people paste.
+"""Repository URLs and PyPI names: one canonical form per repository, whatever people paste.
+
+Neutral ground: the catalogue (adding and editing packages), search and the fetch service all read
+addresses through this module, and it imports no domain.
 
 Owner and name keep their case (hosts treat them case-insensitively, so compare with ``lower()``).
 Their segments are plain names (letters, digits, ``.``, ``_``, ``-``; ``~`` and ``+`` on other hosts): ``.``,
@@ -10,6 +13,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
+
+_PYPI_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$")
+_PYPI_HOSTS = {"pypi.org", "www.pypi.org", "pypi.python.org"}
+_PYPI_PATH = re.compile(r"^/(?:project|pypi|simple)/(?P<name>[^/]+)")
 
 # Hosts whose API the fetch service speaks, by canonical host name.
 KNOWN_HOSTS = {
@@ -125,3 +132,18 @@ def normalise_repo_url(raw: str | None) -> str:
     """The canonical URL of a repository address, or the stripped input when it cannot be parsed."""
     ref = parse_repo_url(raw)
     return ref.url if ref else (raw or "").strip()
+
+
+def pypi_name(pypi_url: str | None) -> str | None:
+    """The project name in a PyPI address (``https://pypi.org/project/NAME/``) or a bare name."""
+    text = (pypi_url or "").strip()
+    if not text:
+        return None
+    if _PYPI_NAME.match(text):
+        return text
+    parts = urlsplit(text if "://" in text else "https://" + text)
+    if (parts.hostname or "").lower() not in _PYPI_HOSTS:
+        return None
+    match = _PYPI_PATH.match(parts.path)
+    name = match.group("name") if match else None
+    return name if name and _PYPI_NAME.match(name) else None
