@@ -3,9 +3,11 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+# gunicorn worker processes for `make run`: WEB_CONCURRENCY when set, else 2 x CPUs + 1, at most 9.
+WEB_CONCURRENCY ?= $(shell $(PYTHON) -c 'import os; print(min(2 * (os.cpu_count() or 1) + 1, 9))')
 export FLASK_APP := webapp
 
-.PHONY: run test install install-dev db-upgrade demo worker bench clean
+.PHONY: run dev test install install-dev db-upgrade demo worker bench bench-load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,9 +30,14 @@ db-upgrade: install
 demo: db-upgrade
 	$(BIN)/flask demo load --if-empty
 
-## Install, create or upgrade the database, load the demo data when it is empty, serve on 127.0.0.1:$(PORT).
+## Install, create or upgrade the database, load the demo data when it is empty, serve on 127.0.0.1:$(PORT)
+## with gunicorn (the production server: $(WEB_CONCURRENCY) worker processes, SQLite in WAL mode shared by them).
 run: demo
-	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+	$(BIN)/gunicorn 'webapp:create_app()' --bind 127.0.0.1:$(PORT) --workers $(WEB_CONCURRENCY) --worker-class sync --preload --access-logfile -
+
+## The same steps, then Flask's development server: reloads on code changes, debugger on errors.
+dev: demo
+	$(BIN)/flask run --debug --host 127.0.0.1 --port $(PORT)
 
 ## Install the development dependencies, lint (ruff, configured in pyproject.toml) and run the whole test suite.
 test: install-dev
@@ -45,6 +52,10 @@ worker: install
 bench: install-dev
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/fetch.py
+
+## Load benchmark: the site under gunicorn next to a Flask "hello" floor (BENCH_ARGS="--quick" for a smoke run).
+bench-load: install-dev
+	$(BIN)/python bench/load.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite3 .pytest_cache

@@ -39,6 +39,12 @@ target_db = current_app.extensions['migrate'].db
 # ... etc.
 
 
+def _not_search_index(name, type_, parent_names):
+    from webapp.search.index import is_index_table
+
+    return not (type_ == 'table' and is_index_table(name))
+
+
 def get_metadata():
     if hasattr(target_db, 'metadatas'):
         return target_db.metadatas[None]
@@ -98,6 +104,8 @@ def run_migrations_online():
             # pragma inside a transaction, so it is set before the migrations' transaction begins.
             connection.exec_driver_sql('PRAGMA foreign_keys=OFF')
             connection.commit()
+        # The search index's tables are made by webapp/search/index.py, not described by models.
+        conf_args.setdefault('include_name', _not_search_index)
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

@@ -10,7 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import event, text
 
-from webapp import create_app
+from webapp import create_app, page_cache
 from webapp.extensions import db
 
 # Fixtures shared between test modules (``auth``, ``csrf_token``, ``people``, the fake remote hosts, ...), registered
@@ -21,6 +21,7 @@ pytest_plugins = [
     "tests.fetch_support",
     "tests.github_support",
     "tests.live_server",
+    "tests.page_cache_support",
     "tests.route_sweep",
 ]
 
@@ -99,6 +100,14 @@ def truncate_all() -> None:
         else:
             for table in tables:
                 connection.execute(text(f"DELETE FROM {table}"))
+        # The stored counters (webapp/counters.py) start again from the empty tables.
+        from webapp.counters import recount
+
+        recount(connection)
+        # The search index (webapp/search/index.py) is not a model's table: emptied with them.
+        from webapp.search.index import clear
+
+        clear(connection)
 
 
 @pytest.fixture(autouse=True)
@@ -106,6 +115,7 @@ def _app_context(app):
     """Every test runs inside an app context on an empty database."""
     with app.app_context():
         truncate_all()
+        page_cache.clear()  # pages of the last test's rows (truncating bypasses the version bumps)
         yield
         db.session.remove()
 

@@ -29,9 +29,15 @@ CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
 
 def csrf_token_for(client, path: str = "/") -> str:
-    """Fetch a page and return the CSRF token it carries (the session cookie stays in the client)."""
+    """Fetch a page and return the CSRF token it carries (the session cookie stays in the client).
+
+    An anonymous page other than sign-in and sign-up carries none (it is cached publicly, see
+    webapp/http_cache.py): then the session's token is read from the sign-in page.
+    """
     response = client.get(path)
     match = CSRF_META.search(response.get_data(as_text=True))
+    if match is None and path != "/accounts/login/":
+        return csrf_token_for(client, "/accounts/login/")
     assert match, f"no CSRF token on {path}"
     return match.group(1)
 

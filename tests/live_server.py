@@ -139,6 +139,8 @@ class Browser:
     def refresh_token(self, path: str = "/") -> str:
         """Read the CSRF token of this session from a page."""
         match = CSRF_META.search(self.get(path).text)
+        if match is None and path != "/accounts/login/":  # an anonymous page carries none (webapp/http_cache.py)
+            return self.refresh_token("/accounts/login/")
         assert match, f"no CSRF token on {path}"
         self.token = match.group(1)
         return self.token

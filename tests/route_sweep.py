@@ -52,10 +52,10 @@ class World:
             "catalog.category_detail": {"slug": self.category.slug},
             **{endpoint: package for endpoint in (
                 "catalog.package_detail", "catalog.package_edit", "catalog.package_fetch", "catalog.package_delete",
-                "catalog.flag", "catalog.toggle_usage", "history.package_history")},
+                "catalog.flag", "catalog.toggle_usage", "catalog.package_history")},
             **{endpoint: grid for endpoint in (
                 "grids.grid_detail", "grids.grid_edit", "grids.grid_lock", "grids.grid_delete",
-                "grids.grid_add_package", "grids.feature_add", "history.grid_history")},
+                "grids.grid_add_package", "grids.feature_add", "grids.grid_history")},
             "grids.grid_remove_package": {**grid, "grid_package_id": self.member.id},
             "grids.feature_edit": feature,
             "grids.feature_delete": feature,
@@ -65,7 +65,7 @@ class World:
             "history.revert": {"change_id": self.change.id},
             "moderation.approve": {"flag_id": self.flag.id},
             "moderation.dismiss": {"flag_id": self.flag.id},
-            "accounts.profile": {"username": self.owner.username},
+            "profiles.profile": {"username": self.owner.username},
             "api.category_detail": {"lookup": str(self.category.id)},
             "api.grid_detail": {"lookup": self.grid.slug},
             "api.package_detail": {"lookup": self.mine.slug},

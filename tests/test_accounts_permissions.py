@@ -12,8 +12,8 @@ from tests.factories import make_grid, make_package, make_user
 from tests.helpers import PASSWORD, csrf_token_for
 from webapp import create_app
 from webapp.accounts import permissions
-from webapp.accounts.queries import package_claimed_by_others
 from webapp.catalog.models import Usage
+from webapp.catalog.queries import package_claimed_by_others
 from webapp.db_types import utcnow
 from webapp.extensions import db
 from webapp.grids.models import GridPackage

@@ -370,7 +370,7 @@ def measure(client, count_queries, path: str) -> int:
     return counter.count
 
 
-def test_query_counts_are_fixed(client, demo, count_queries):
+def test_query_counts_are_fixed(client, demo, count_queries, page_cache_off):
     measured = {}
     for path in V4_LIST_COUNTS:
         for limit in (1, 100):
@@ -383,7 +383,7 @@ def test_query_counts_are_fixed(client, demo, count_queries):
     assert len(client.get("/api/v4/packages/?limit=100").get_json()["results"]) == 100
 
 
-def test_big_grid_still_two_queries(client, count_queries):
+def test_big_grid_still_two_queries(client, count_queries, page_cache_off):
     category = make_category()
     packages = [make_package(f"g-{index}", category=category, versions=0) for index in range(40)]
     grid = make_grid("Big", packages=packages)

@@ -1,10 +1,12 @@
 """The shape of the code: which part of webapp/ may import which.
 
 Every module under webapp/ is read with ``ast`` (imports at module level and inside functions alike, since
-a function-level import is still a dependency, only a hidden one). A *domain* is a package directly under
-webapp/ (accounts, catalog, fetch, ...); everything else directly under webapp/ is *neutral* shared code.
-Domains may depend on each other only without cycles, and neutral modules depend on no domain, so any
-domain can use them without pulling another domain in.
+a function-level import is still a dependency, only a hidden one). Imports under ``if TYPE_CHECKING:`` are
+left out: they exist for annotations only and never run, so they make no dependency at run time.
+
+A *domain* is a package directly under webapp/ (accounts, catalog, fetch, ...); everything else directly
+under webapp/ is *neutral* shared code. Domains may depend on each other only without cycles, and neutral
+modules depend on no domain, so any domain can use them without pulling another domain in.
 """
 
 import ast
@@ -31,7 +33,7 @@ def _imported_modules(path: Path, package_dir: Path = PACKAGE_DIR) -> set[str]:
     name = _module_name(path, package_dir)
     is_package = path.name == "__init__.py"
     found = set()
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+    for node in _walk_without_type_checking(ast.parse(path.read_text(), str(path))):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -46,6 +48,23 @@ def _imported_modules(path: Path, package_dir: Path = PACKAGE_DIR) -> set[str]:
             found.update(f"{module}.{alias.name}" for alias in node.names
                          if _is_module(f"{module}.{alias.name}", package_dir))
     return {module for module in found if module == "webapp" or module.startswith("webapp.")}
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+
+
+def _walk_without_type_checking(tree: ast.AST):
+    """Every node of ``tree`` except the bodies of ``if TYPE_CHECKING:`` blocks (their ``else`` still counts)."""
+    todo = [tree]
+    while todo:
+        node = todo.pop()
+        yield node
+        if isinstance(node, ast.If) and _is_type_checking(node.test):
+            todo.extend(node.orelse)
+            continue
+        todo.extend(ast.iter_child_nodes(node))
 
 
 def _is_module(name: str, package_dir: Path) -> bool:
@@ -109,36 +128,13 @@ def format_graph(graph) -> str:
     return "\n".join(lines)
 
 
-# Known debt, to be paid and never added to: the entity domains still lean on each other (layered as
-# accounts < catalog < grids < history, these imports point the wrong way). Each is "module -> domain";
-# the test below fails when one of them is gone (delete it here) and on any cycle the rest would make.
-KNOWN_BACKWARD_IMPORTS = {
-    "webapp.accounts.queries -> catalog",  # profile page and "claimed by others": reads packages
-    "webapp.accounts.queries -> grids",  # profile page: grids a person made
-    "webapp.accounts.queries -> history",  # profile page: a person's recent changes
-    "webapp.catalog.queries -> grids",  # package page: the grids listing the package
-    "webapp.catalog.services -> grids",  # add-package form adds to a grid; delete removes grid rows
-    "webapp.catalog.services -> history",  # package edits are recorded
-    "webapp.catalog.views -> history",  # StaleEdit
-    "webapp.grids.services -> history",  # grid edits are recorded
-    "webapp.grids.views -> history",  # StaleEdit
-}
-
-
-def _without_known_debt(graph):
-    pruned = {source: {target: set(edges) for target, edges in targets.items()} for source, targets in graph.items()}
-    for known in KNOWN_BACKWARD_IMPORTS:
-        module, target = known.split(" -> ")
-        source = _domain_of(module)
-        edges = pruned[source].get(target, set())
-        edges -= {edge for edge in edges if edge.split(" -> ")[0] == module}
-        if not edges:
-            pruned[source].pop(target, None)
-    return pruned
+# The entity domains, lowest first: each may import the ones before it and none after it (the domains not
+# listed here, like profiles, site, search or api, build on all of them).
+ENTITY_LAYERS = ["accounts", "history", "catalog", "grids"]
 
 
 def test_the_domain_import_graph_has_no_cycle():
-    graph = _without_known_debt(domain_graph())
+    graph = domain_graph()
     cycles = find_cycles(graph)
     assert not cycles, (
         "domain import cycles:\n"
@@ -148,12 +144,15 @@ def test_the_domain_import_graph_has_no_cycle():
     )
 
 
-def test_the_known_backward_imports_still_exist():
-    """An entry whose import is gone must leave the list, so the list only shrinks."""
+def test_the_entity_domains_import_only_the_layers_below_them():
+    """accounts < history < catalog < grids < the rest: the history records objects it never imports, the
+    catalogue names grids only by string (and announces to them through webapp.signals)."""
     graph = domain_graph()
-    present = {f"{edge.split(' -> ')[0]} -> {target}"
-               for targets in graph.values() for target, edges in targets.items() for edge in edges}
-    assert KNOWN_BACKWARD_IMPORTS <= present, f"paid off, remove from the list: {KNOWN_BACKWARD_IMPORTS - present}"
+    upward = []
+    for level, domain in enumerate(ENTITY_LAYERS):
+        higher = set(domains()) - set(ENTITY_LAYERS[: level + 1])
+        upward += sorted(edge for target in higher & set(graph[domain]) for edge in graph[domain][target])
+    assert not upward, "imports pointing up the layers:\n" + "\n".join(upward)
 
 
 def test_catalog_and_fetch_do_not_import_each_other_even_inside_functions():
@@ -195,3 +194,16 @@ def test_the_cycle_finder_finds_a_cycle():
     graph = {"a": {"b": set()}, "b": {"c": set()}, "c": {"a": set()}, "d": {"a": set()}}
     assert find_cycles(graph) == [["a", "b", "c", "a"]]
     assert find_cycles({"a": {"b": set()}, "b": {}}) == []
+
+
+def test_the_walker_leaves_out_imports_for_annotations_only(tmp_path):
+    """``if TYPE_CHECKING:`` imports never run; the same import anywhere else (its ``else`` too) still counts."""
+    package = tmp_path / "webapp" / "catalog"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    module = package / "thing.py"
+    module.write_text("import typing\nfrom typing import TYPE_CHECKING\n\n"
+                      "if TYPE_CHECKING:\n    from webapp.grids.models import Grid\n"
+                      "if typing.TYPE_CHECKING:\n    from webapp.grids import queries\n"
+                      "else:\n    from webapp.fetch import services\n")
+    assert _imported_modules(module, package_dir=tmp_path / "webapp") == {"webapp.fetch"}

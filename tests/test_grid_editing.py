@@ -715,7 +715,7 @@ def small_and_large_grids():
     return locked
 
 
-def test_grid_page_query_count_is_fixed_for_anonymous_and_signed_in_viewers(client, count_queries,
+def test_grid_page_query_count_is_fixed_for_anonymous_and_signed_in_viewers(client, count_queries, page_cache_off,
                                                                             small_and_large_grids, auth):
     assert [_grid_page_queries(client, count_queries, slug) for slug in ("small", "large", "locked")] == [4, 4, 4]
     auth.new_user("viewer")

@@ -127,7 +127,7 @@ def _grid_queries(client, count_queries, slug):
     return counter.count
 
 
-def test_grid_query_count_is_the_same_for_small_and_large_grids(client, count_queries):
+def test_grid_query_count_is_the_same_for_small_and_large_grids(client, count_queries, page_cache_off):
     category = make_category()
     small = [make_package(f"s{i}", category=category, versions=1) for i in range(2)]
     make_grid("Small", packages=small, features=2)
@@ -150,7 +150,7 @@ def test_grid_shows_latest_release_facts(client):
     assert "5 - Production/Stable" in html and ">MIT<" in html and "1.2" in html
 
 
-def test_grid_list_query_count_does_not_grow(client, count_queries):
+def test_grid_list_query_count_does_not_grow(client, count_queries, page_cache_off):
     category = make_category()
     package = make_package("p", category=category)
     make_grid("First", packages=[package])

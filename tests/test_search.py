@@ -66,7 +66,7 @@ def test_empty_long_and_odd_queries_are_handled(client, catalogue):
     assert empty.strip() == ""
 
 
-def test_search_runs_a_fixed_number_of_queries(client, catalogue, count_queries):
+def test_search_runs_a_fixed_number_of_queries(client, catalogue, count_queries, page_cache_off):
     client.get("/search/?q=rest")
     with count_queries() as counter:
         client.get("/search/?q=rest")

@@ -54,7 +54,7 @@ def rule_arguments(endpoint: str, site: dict) -> dict:
     package, grid, category = site["package"], site["grid"], site["category"]
     cell = {"slug": grid.slug, "grid_package_id": site["member"], "feature_id": site["feature"]}
     return {
-        "accounts.profile": {"username": "stella"},
+        "profiles.profile": {"username": "stella"},
         "api.category_detail": {"lookup": category.id},
         "api.grid_detail": {"lookup": grid.slug},
         "api.package_detail": {"lookup": package.id},
@@ -77,8 +77,8 @@ def rule_arguments(endpoint: str, site: dict) -> dict:
         "grids.grid_delete": {"slug": grid.slug},
         "grids.grid_detail": {"slug": grid.slug},
         "grids.grid_edit": {"slug": grid.slug},
-        "history.grid_history": {"slug": grid.slug},
-        "history.package_history": {"slug": package.slug},
+        "grids.grid_history": {"slug": grid.slug},
+        "catalog.package_history": {"slug": package.slug},
         "static": {"filename": "css/site.css"},
     }.get(endpoint)
 

@@ -161,7 +161,7 @@ def test_usage_toggle_query_count_does_not_grow(client, people, count_queries, a
             post(client, USAGE, {"use": "0"}, htmx=True)
         counts.append(counter.count)
     assert counts[0] == counts[1]
-    assert counts[0] == 9  # user, package, lock, mine?, write, count, release, update, reload to render
+    assert counts[0] == 10  # user, package, lock, mine?, write, count, release, update, cache version, reload
 
 
 # -- flags -----------------------------------------------------------------------------------------------------

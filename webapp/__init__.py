@@ -9,8 +9,18 @@ from typing import Any
 from flask import Flask
 
 from webapp.config import default_instance_path, load_config, normalise_database_url, resource_path
-from webapp.extensions import api_rate_limiter, csrf, db, limiter, login_manager, migrate, oauth
+from webapp.extensions import api_rate_limiter, compress, csrf, db, limiter, login_manager, migrate, oauth
 from webapp.security import SiteFlask, ensure_secret_key
+
+# Flask-Compress: brotli or gzip for text answers (pages, JSON, feeds) above a small size.
+COMPRESSION = {
+    "COMPRESS_ALGORITHM": ["br", "gzip"],
+    "COMPRESS_MIMETYPES": ["text/html", "text/css", "text/plain", "text/xml", "text/javascript", "application/json",
+                           "application/javascript", "application/xml", "application/rss+xml",
+                           "application/atom+xml", "image/svg+xml"],
+    "COMPRESS_MIN_SIZE": 500,
+    "COMPRESS_STREAMS": False,
+}
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -29,7 +39,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_extensions(app)
     register_routing(app)
     register_blueprints(app)
+    register_page_cache(app)  # after the blueprints: it wraps their views
     register_signal_receivers(app)
+    register_search_index(app)
     register_errorhandlers(app)
     register_response_hooks(app)
     register_unit_of_work(app)  # after every other response hook: see webapp/transaction.py
@@ -37,7 +49,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_cli(app)
     register_logging(app)
     ensure_secret_key(app)  # after logging is set up: it says where the key is kept
-    register_proxy_fix(app)
+    register_static_files(app)
+    register_proxy_fix(app)  # outermost: WhiteNoise too sees the forwarded host
     return app
 
 
@@ -56,6 +69,11 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     oauth.init_app(app)
     api_rate_limiter.init_app(app)
+    # Compression runs after every other response hook (Flask runs them last-registered first): it compresses
+    # the finished body, and gives the compressed copy its own ETag ("<etag>:gzip").
+    for key, value in COMPRESSION.items():
+        app.config.setdefault(key, value)
+    compress.init_app(app)
 
     from webapp.accounts.permissions import unauthorized
     from webapp.accounts.services import user_for_session
@@ -99,17 +117,39 @@ def register_blueprints(app: Flask) -> None:
     from webapp.grids.views import blueprint as grids
     from webapp.history.views import blueprint as history
     from webapp.moderation.views import blueprint as moderation
+    from webapp.profiles.views import blueprint as profiles
     from webapp.search.views import blueprint as search
+    from webapp.site.views import blueprint as site
 
-    for blueprint in (catalog, grids, search, accounts, api_v4, api_v3, fetch, history, moderation):
+    for blueprint in (site, catalog, grids, search, accounts, profiles, api_v4, api_v3, fetch, history, moderation):
         app.register_blueprint(blueprint)
 
 
-def register_signal_receivers(app: Flask) -> None:
-    """Cross-domain reactions (:mod:`webapp.signals`): the fetch service fetches saved packages."""
-    from webapp.fetch.services import connect_signals
+def register_page_cache(app: Flask) -> None:
+    """The anonymous page cache (webapp/page_cache.py): backend from ``REDIS_URL``, cached views wrapped."""
+    from webapp.page_cache import register
 
-    connect_signals()
+    register(app)
+
+
+def register_signal_receivers(app: Flask) -> None:
+    """Cross-domain reactions (:mod:`webapp.signals`): the fetch service fetches saved packages; the grids answer
+    whether a package is gridded by others and let go of a deleted one."""
+    from webapp.fetch.services import connect_signals as connect_fetch
+    from webapp.grids.services import connect_signals as connect_grids
+
+    connect_fetch()
+    connect_grids()
+
+
+def register_search_index(app: Flask) -> None:
+    """The search index follows every write to packages, grids and categories (webapp/search/index.py), and the
+    package lists filter by text through it."""
+    from webapp.search.index import watch
+    from webapp.search.queries import connect_signals
+
+    watch(db)
+    connect_signals()  # the package lists filter through the index
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -126,8 +166,10 @@ def register_response_hooks(app: Flask) -> None:
     """Hooks that finish every response of the app, whichever blueprint (or none) made it."""
     from webapp.api.http import fix_allow_header
     from webapp.htmx import add_vary
+    from webapp.http_cache import finish_response
     from webapp.security import personal_pages_are_not_stored
 
+    app.after_request(finish_response)  # first registered, so it runs after the others: it sees their Vary
     app.after_request(add_vary)
     app.after_request(personal_pages_are_not_stored)
     app.after_request(fix_allow_header)
@@ -159,6 +201,15 @@ def register_cli(app: Flask) -> None:
 
     for command in (demo_cli, *account_commands, *import_commands, *fetch_commands):
         app.cli.add_command(command)
+
+
+def register_static_files(app: Flask) -> None:
+    """Static files from WhiteNoise, precompressed, under fingerprinted names (webapp/static_files.py)."""
+    from webapp.static_files import fingerprint_url, serve_static
+
+    manifest = serve_static(app)
+    if manifest is not None:
+        app.url_defaults(fingerprint_url(manifest))
 
 
 def register_proxy_fix(app: Flask) -> None:

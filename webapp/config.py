@@ -209,6 +209,8 @@ SETTINGS = (
     Setting("MAX_FORM_PARTS", 1000, _POSITIVE),
     Setting("PACKAGES_PER_PAGE", 30, _POSITIVE),
     Setting("API_RATE_LIMIT", 300, _COUNT),  # 0: off
+    # The anonymous page cache (webapp/page_cache.py); 0 renders every page.
+    Setting("PAGE_CACHE", True, parse_bool),
     Setting("SESSION_COOKIE_SECURE", False, parse_bool),
     Setting("REMEMBER_COOKIE_SECURE", False, parse_bool, variable="SESSION_COOKIE_SECURE"),
     Setting("REMEMBER_COOKIE_DURATION", timedelta(days=30), _days, variable="REMEMBER_COOKIE_DAYS"),

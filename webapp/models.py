@@ -2,11 +2,14 @@
 
 from webapp.accounts.models import User
 from webapp.catalog.models import Category, Flag, Package, Usage, Version
+from webapp.counters import SiteCounter
 from webapp.fetch.models import HttpCacheEntry
 from webapp.grids.models import Element, Feature, Grid, GridPackage
 from webapp.history.models import Change
+from webapp.page_cache import CacheVersion
 
 __all__ = [
+    "CacheVersion",
     "Category",
     "Change",
     "Element",
@@ -16,6 +19,7 @@ __all__ = [
     "GridPackage",
     "HttpCacheEntry",
     "Package",
+    "SiteCounter",
     "Usage",
     "User",
     "Version",

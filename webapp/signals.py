@@ -26,3 +26,24 @@ def announce(signal, **kwargs) -> str | None:
         if status is not None:
             return status
     return None
+
+
+# Sent with ``package_id`` and ``creator_id`` when the catalogue asks whether anyone but the package's creator
+# relies on it (the rule for a creator deleting their own package); a receiver returns an SQL condition, true
+# when someone does in its domain (the grids: a grid someone else put it in), so the question stays one query.
+package_claim_asked = _signals.signal("package-claim-asked")
+
+# Sent with ``package`` and ``user`` inside the unit of work that deletes the package, just before it goes: a
+# receiver undoes what its domain holds of the package (the grids: their column, counts and history entries).
+package_deleting = _signals.signal("package-deleting")
+
+# Sent with ``query`` when a package list is filtered by text; a receiver returns an SQL condition on packages
+# (the search domain: every word of the query, found through the search index), so lists and search agree.
+package_text_filter_asked = _signals.signal("package-text-filter-asked")
+
+
+
+def answers(signal, **kwargs) -> list:
+    """Send ``signal`` from the current app; every answer that is not ``None``."""
+    return [answer for _receiver, answer in signal.send(current_app._get_current_object(), **kwargs)
+            if answer is not None]

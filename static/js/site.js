@@ -1,10 +1,58 @@
 // Small progressive enhancements; every page works without this file.
-document.addEventListener("keydown", (event) => {
-  // Escape closes the search suggestions.
-  if (event.key === "Escape") {
-    const box = document.getElementById("search-suggestions");
-    if (box && box.innerHTML.trim()) { box.innerHTML = ""; }
+// The header search: "/" focuses the box; in it, arrow keys move through the suggestions, Enter opens the
+// highlighted one (or searches), Escape closes them.
+function searchOptions() {
+  return Array.from(document.querySelectorAll("#search-suggestions [role=option]"));
+}
+function closeSuggestions(input) {
+  const box = document.getElementById("search-suggestions");
+  if (box && box.innerHTML.trim()) { box.innerHTML = ""; }
+  if (input) { input.setAttribute("aria-expanded", "false"); input.removeAttribute("aria-activedescendant"); }
+}
+function highlightOption(input, index) {
+  const options = searchOptions();
+  options.forEach((option, at) => {
+    option.setAttribute("aria-selected", at === index ? "true" : "false");
+    option.classList.toggle("active", at === index);
+  });
+  if (options[index]) {
+    input.setAttribute("aria-activedescendant", options[index].id);
+    options[index].scrollIntoView({ block: "nearest" });
+  } else {
+    input.removeAttribute("aria-activedescendant");
   }
+}
+document.addEventListener("keydown", (event) => {
+  const input = document.getElementById("site-search-q");
+  const typing = event.target.closest && event.target.closest("input, textarea, select, [contenteditable]");
+  if (event.key === "/" && input && !typing && !event.ctrlKey && !event.metaKey && !event.altKey) {
+    event.preventDefault();
+    input.focus();
+    input.select();
+    return;
+  }
+  if (event.key === "Escape") {
+    closeSuggestions(input);
+    return;
+  }
+  if (!input || event.target !== input) { return; }
+  const options = searchOptions();
+  const current = options.findIndex((option) => option.getAttribute("aria-selected") === "true");
+  if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+    if (!options.length) { return; }
+    event.preventDefault();
+    // Positions -1 (the box itself) to the last option, wrapping around.
+    const next = event.key === "ArrowDown" ? current + 1 : current - 1;
+    highlightOption(input, next >= options.length ? -1 : next < -1 ? options.length - 1 : next);
+  } else if (event.key === "Enter" && current >= 0) {
+    const link = options[current].querySelector("a");
+    if (link) { event.preventDefault(); window.location.assign(link.href); }
+  }
+});
+document.addEventListener("htmx:afterSwap", (event) => {
+  if (event.target.id !== "search-suggestions") { return; }
+  const input = document.getElementById("site-search-q");
+  if (input) { input.setAttribute("aria-expanded", searchOptions().length ? "true" : "false"); }
 });
 document.addEventListener("click", (event) => {
   const box = document.getElementById("search-suggestions");

@@ -53,7 +53,7 @@ def can_delete_package(user, package, used_or_gridded: bool, now: datetime | Non
     """Staff may; so may the person who added it, within 24 hours, when ``used_or_gridded`` is False.
 
     ``used_or_gridded`` is True when anyone other than the creator uses the package or put it in a grid:
-    see :func:`webapp.accounts.queries.package_claimed_by_others`.
+    see :func:`webapp.catalog.queries.package_claimed_by_others`.
     """
     if is_staff(user):
         return True

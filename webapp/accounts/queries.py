@@ -1,20 +1,12 @@
-"""Reads for accounts: looking people up and their profile pages."""
+"""Reads for accounts: looking people up (their profile pages are :mod:`webapp.profiles`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import exists, func, or_, select
 
 from webapp.accounts.models import User
-from webapp.catalog.models import Package, Usage
 from webapp.extensions import db
-from webapp.grids.models import Grid, GridPackage
-from webapp.history.models import Change, ChangeAction
 from webapp.sql_like import starts_with
-
-PROFILE_PACKAGES_LIMIT = 60
-PROFILE_CHANGES_LIMIT = 30
 
 
 def user_by_username(username: str) -> User | None:
@@ -35,93 +27,3 @@ def usernames_like(base: str) -> set[str]:
         starts_with(func.lower(User.username), lowered + "-"),
     )))
     return set(rows)
-
-
-def package_claimed_by_others(package_id: int, creator_id: int | None) -> bool:
-    """True when someone other than ``creator_id`` uses the package, or it sits in any grid that someone
-    other than its creator put it in (the rule for a creator deleting their own package)."""
-    used_where = [Usage.package_id == package_id]
-    gridded_where = [GridPackage.package_id == package_id]
-    if creator_id is not None:
-        used_where.append(Usage.user_id != creator_id)
-        gridded_where.append(or_(GridPackage.added_by_id.is_(None), GridPackage.added_by_id != creator_id))
-    used = exists().where(*used_where)
-    gridded = exists().where(*gridded_where)
-    return bool(db.session.scalar(select(or_(used, gridded))))
-
-
-@dataclass
-class ProfileEntry:
-    """A package on a profile page."""
-
-    title: str
-    slug: str
-    description: str
-    when: object
-
-
-@dataclass
-class ProfileChange:
-    """A recent edit on a profile page, with where it happened."""
-
-    summary: str
-    action: ChangeAction
-    object_type: str
-    field: str
-    created: object
-    package_slug: str | None
-    package_title: str | None
-    grid_slug: str | None
-    grid_title: str | None
-
-
-@dataclass
-class Profile:
-    user: User
-    added: list[ProfileEntry] = field(default_factory=list)
-    added_total: int = 0
-    used: list[ProfileEntry] = field(default_factory=list)
-    used_total: int = 0
-    changes: list[ProfileChange] = field(default_factory=list)
-
-
-def profile(username: str) -> Profile | None:
-    """Everything a profile page shows, in four queries whatever the amount of data."""
-    user = user_by_username(username)
-    if user is None:
-        return None
-    result = Profile(user=user)
-
-    added_total = func.count().over().label("total")
-    rows = db.session.execute(
-        select(Package.title, Package.slug, Package.repo_description, Package.created, added_total)
-        .where(Package.created_by_id == user.id, Package.removed_at.is_(None))
-        .order_by(Package.created.desc(), Package.id.desc())
-        .limit(PROFILE_PACKAGES_LIMIT)
-    ).all()
-    result.added = [ProfileEntry(r.title, r.slug, r.repo_description, r.created) for r in rows]
-    result.added_total = rows[0].total if rows else 0
-
-    used_total = func.count().over().label("total")
-    rows = db.session.execute(
-        select(Package.title, Package.slug, Package.repo_description, Usage.created, used_total)
-        .join(Usage, and_(Usage.package_id == Package.id, Usage.user_id == user.id))
-        .where(Package.removed_at.is_(None))
-        .order_by(Usage.created.desc(), Package.id.desc())
-        .limit(PROFILE_PACKAGES_LIMIT)
-    ).all()
-    result.used = [ProfileEntry(r.title, r.slug, r.repo_description, r.created) for r in rows]
-    result.used_total = rows[0].total if rows else 0
-
-    rows = db.session.execute(
-        select(Change.summary, Change.action, Change.object_type, Change.field, Change.created,
-               Package.slug.label("package_slug"), Package.title.label("package_title"),
-               Grid.slug.label("grid_slug"), Grid.title.label("grid_title"))
-        .outerjoin(Package, Package.id == Change.package_id)
-        .outerjoin(Grid, Grid.id == Change.grid_id)
-        .where(Change.user_id == user.id)
-        .order_by(Change.created.desc(), Change.id.desc())
-        .limit(PROFILE_CHANGES_LIMIT)
-    ).all()
-    result.changes = [ProfileChange(**row._asdict()) for row in rows]
-    return result

@@ -1,4 +1,4 @@
-"""Account pages: sign up, sign in (password or GitHub), sign out, and profiles."""
+"""Account pages: sign up, sign in (password or GitHub) and sign out (profiles are :mod:`webapp.profiles`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from authlib.integrations.base_client import OAuthError
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from webapp.accounts import oauth, permissions, queries, services
+from webapp.accounts import oauth, permissions, services
 from webapp.accounts.forms import LoginForm, SignupForm
 from webapp.forms import show_field_error
 from webapp.throttle import throttle_sign_in, throttle_sign_up
@@ -27,7 +27,7 @@ def _next_from_request(form=None) -> str | None:
 
 
 def _after_sign_in(next_path: str | None, user):
-    return redirect(next_path or url_for("accounts.profile", username=user.username))
+    return redirect(next_path or url_for("profiles.profile", username=user.username))
 
 
 def _form_page(template: str, form, status: int = 200, **context):
@@ -42,7 +42,7 @@ def signup():
     form = SignupForm()
     next_path = _next_from_request(form)
     if current_user.is_authenticated:
-        return redirect(next_path or url_for("catalog.home"))
+        return redirect(next_path or url_for("site.home"))
     if request.method != "POST":  # GET and HEAD only show the page: state changes on POST
         form.next.data = next_path or ""
         return _form_page("accounts/signup.html", form)
@@ -64,7 +64,7 @@ def login():
     form = LoginForm()
     next_path = _next_from_request(form)
     if current_user.is_authenticated:
-        return redirect(next_path or url_for("accounts.profile", username=current_user.username))
+        return redirect(next_path or url_for("profiles.profile", username=current_user.username))
     if request.method != "POST":  # GET and HEAD only show the page: state changes on POST
         form.next.data = next_path or ""
         return _form_page("accounts/login.html", form)
@@ -85,7 +85,7 @@ def login():
 def logout():
     services.sign_out()
     flash("You are signed out.", "info")
-    return redirect(url_for("catalog.home"))
+    return redirect(url_for("site.home"))
 
 
 @blueprint.get("/accounts/github/login/")
@@ -144,20 +144,3 @@ def github_callback():
         return _github_failed("This account is disabled. Contact the site's staff if you think that is wrong.")
     flash(f"Signed in with GitHub as {user.username}.", "success")
     return _after_sign_in(next_path, user)
-
-
-@blueprint.get("/profiles/")
-@permissions.login_required
-def my_profile():
-    return redirect(url_for("accounts.profile", username=current_user.username))
-
-
-@blueprint.get("/profiles/<username>/")
-def profile(username: str):
-    data = queries.profile(username) if not services.username_problem(username) else None
-    if data is None:
-        abort(404, f"There is nobody called “{username}” here.")
-    if data.user.username != username:
-        return redirect(url_for("accounts.profile", username=data.user.username), 301)
-    is_self = current_user.is_authenticated and current_user.id == data.user.id
-    return render_template("accounts/profile.html", profile=data, person=data.user, is_self=is_self)

@@ -15,6 +15,7 @@ from markupsafe import Markup, escape
 from werkzeug.http import HTTP_STATUS_CODES
 
 from webapp.extensions import api_rate_limiter
+from webapp.http_cache import body_etag
 
 ALLOWED_METHODS = ("GET", "HEAD", "OPTIONS")
 ALLOW_HEADER = ", ".join(ALLOWED_METHODS)
@@ -247,9 +248,8 @@ def after_request(response: Response) -> Response:
             # Pages with a session (the browsable page carries a CSRF token) or answers per person.
             response.headers["Cache-Control"] = "private, no-cache"
     if not response.direct_passthrough and response.status_code != 304:
-        response.add_etag()
-        if request.method in ("GET", "HEAD") and response.status_code == 200:
-            response.make_conditional(request)
+        # Errors too carry an ETag; the 304 itself is the app's (webapp/http_cache.py), as for every page.
+        body_etag(response)
     return response
 
 

@@ -10,11 +10,12 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload
 
+from webapp import counters
 from webapp.accounts.models import User
 from webapp.catalog.models import Category, Package
 from webapp.extensions import db
 from webapp.grids.models import Grid, GridPackage
-from webapp.search.queries import search_grids, search_packages
+from webapp.search.queries import plan, search_grids, search_packages
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -31,11 +32,17 @@ class Window:
     offset: int
 
 
-def _window(statement: Select, limit: int, offset: int) -> Window:
-    """Two queries: the total, then the slice."""
-    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
+def _window(statement: Select, limit: int, offset: int, total: int | None = None) -> Window:
+    """Two queries: the total, then the slice; one when the total is known (a stored counter)."""
+    if total is None:
+        total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
     items = list(db.session.scalars(statement.limit(limit).offset(offset)).unique())
     return Window(items=items, total=total, limit=limit, offset=offset)
+
+
+def _stored(name: str) -> int:
+    """A whole-table count the database keeps (webapp/counters.py): no scan per request."""
+    return counters.read(name)[name]
 
 
 def listed_packages() -> Select:
@@ -87,7 +94,9 @@ def _members(grid_ids: list[int], column):
         return found
     rows = db.session.execute(
         select(GridPackage.grid_id, column).join(Package, Package.id == GridPackage.package_id)
-        .where(GridPackage.grid_id.in_(grid_ids), Package.removed_at.is_(None)).order_by(GridPackage.id)
+        # By grid first: read from the (grid_id, package_id) index, never by scanning every grid's rows in id order.
+        .where(GridPackage.grid_id.in_(grid_ids), Package.removed_at.is_(None))
+        .order_by(GridPackage.grid_id, GridPackage.id)
     )
     for grid_id, value in rows:
         found[grid_id].append(value)
@@ -109,7 +118,7 @@ def package_slugs_by_grid(grid_ids: list[int]) -> dict[int, list[str]]:
 
 def package_window(limit: int, offset: int) -> tuple[Window, dict[int, list[int]]]:
     """Newest packages first (by id, as djangopackages.org), with their grid ids: three queries."""
-    window = _window(listed_packages().order_by(Package.id.desc()), limit, offset)
+    window = _window(listed_packages().order_by(Package.id.desc()), limit, offset, _stored("packages"))
     return window, grid_ids_by_package([package.id for package in window.items])
 
 
@@ -123,7 +132,7 @@ def package_by_lookup(lookup: str) -> tuple[Package, list[int]] | None:
 
 def category_window(limit: int, offset: int) -> Window:
     """Newest categories first: two queries."""
-    return _window(select(Category).order_by(Category.id.desc()), limit, offset)
+    return _window(select(Category).order_by(Category.id.desc()), limit, offset, _stored("categories"))
 
 
 def category_by_id(lookup: str) -> Category | None:
@@ -135,7 +144,7 @@ def category_by_id(lookup: str) -> Category | None:
 
 def grid_window(limit: int, offset: int) -> tuple[Window, dict[int, list[int]]]:
     """Newest grids first, with their package ids: three queries."""
-    window = _window(select(Grid).order_by(Grid.id.desc()), limit, offset)
+    window = _window(select(Grid).order_by(Grid.id.desc()), limit, offset, _stored("grids"))
     return window, package_ids_by_grid([grid.id for grid in window.items])
 
 
@@ -159,8 +168,9 @@ def search(query: str) -> SearchHits:
     """Packages and grids matching ``query``, best first: three queries (none for an empty query)."""
     if not query.strip():
         return SearchHits(packages=[], grids=[], last_released={}, exact=0)
-    hits, _total = search_packages(query, limit=SEARCH_LIMIT)
-    grids = search_grids(query, limit=SEARCH_LIMIT)
+    planned = plan(query)  # the words, spelling corrected once for both answers
+    hits, _total = search_packages(planned, limit=SEARCH_LIMIT)
+    grids = search_grids(planned, limit=SEARCH_LIMIT)
     packages = [hit.package for hit in hits]
     return SearchHits(
         packages=packages, grids=grids,
@@ -185,7 +195,8 @@ def v3_package_window(limit: int, offset: int, category: Category | None = None
     statement = _v3_packages().order_by(Package.id)
     if category is not None:
         statement = statement.where(Package.category_id == category.id)
-    window = _window(statement, limit, offset)
+    total = category.package_count if category is not None else _stored("packages")
+    window = _window(statement, limit, offset, total)
     return window, grid_slugs_by_package([package.id for package in window.items])
 
 
@@ -204,12 +215,12 @@ def category_by_slug(slug: str) -> Category | None:
 
 def v3_category_window(limit: int, offset: int) -> Window:
     """Categories in id order: two queries."""
-    return _window(select(Category).order_by(Category.id), limit, offset)
+    return _window(select(Category).order_by(Category.id), limit, offset, _stored("categories"))
 
 
 def v3_grid_window(limit: int, offset: int) -> tuple[Window, dict[int, list[str]]]:
     """Grids in id order, with their package slugs: three queries."""
-    window = _window(select(Grid).order_by(Grid.id), limit, offset)
+    window = _window(select(Grid).order_by(Grid.id), limit, offset, _stored("grids"))
     return window, package_slugs_by_grid([grid.id for grid in window.items])
 
 
@@ -231,7 +242,8 @@ def v3_grid_package_window(grid: Grid, limit: int, offset: int) -> tuple[Window,
 
 def v3_user_window(limit: int, offset: int) -> Window:
     """Active users in id order: two queries."""
-    return _window(select(User).where(User.is_active.is_(True)).order_by(User.id), limit, offset)
+    return _window(select(User).where(User.is_active.is_(True)).order_by(User.id), limit, offset,
+                   _stored("active_users"))
 
 
 def v3_user(username: str) -> User | None:

@@ -223,7 +223,7 @@ def _page_url(endpoint: str, fallback: str, **values) -> str:
 
 def user_profile_url(username: str) -> str:
     """The public profile page of a user, wherever the accounts blueprint puts it."""
-    return _page_url("accounts.profile", f"/profiles/{username}/", username=username)
+    return _page_url("profiles.profile", f"/profiles/{username}/", username=username)
 
 
 def category_v3(category) -> dict:

@@ -15,12 +15,14 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.db_types import EnumText, UTCDateTime, utcnow
 from webapp.extensions import db
+from webapp.rendering import rendered_from
 
 
 class Category(db.Model):
@@ -32,6 +34,8 @@ class Category(db.Model):
     title_plural: Mapped[str] = mapped_column(String(100), default="")
     description: Mapped[str] = mapped_column(Text, default="")
     show_pypi: Mapped[bool] = mapped_column(Boolean, default=True)
+    # How many listed (not removed) packages the category has, kept by database triggers (webapp/counters.py).
+    package_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     modified: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -64,6 +68,9 @@ class Package(db.Model):
     repo_forks: Mapped[int] = mapped_column(Integer, default=0)
     participants: Mapped[list] = mapped_column(JSON, default=list)
     commits_over_52: Mapped[list] = mapped_column(JSON, default=list)
+    # The SVG drawing of commits_over_52, made when they are written (webapp/rendering.py).
+    commits_sparkline: Mapped[str] = mapped_column(Text, default="", server_default="",
+                                                   info=rendered_from("commits_over_52", "sparkline"))
     pypi_version: Mapped[str | None] = mapped_column(String(100))
     last_commit_date: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_fetched: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -105,6 +112,9 @@ class Package(db.Model):
     created_by = relationship("User", foreign_keys=[created_by_id])
     last_modified_by = relationship("User", foreign_keys=[last_modified_by_id])
     deprecated_by_user = relationship("User", foreign_keys=[deprecated_by_user_id])
+    # The grids listing the package (read only), named by string: the grids domain builds on the catalogue, so
+    # the catalogue never imports it.
+    grids = relationship("Grid", secondary="grid_packages", viewonly=True, order_by="Grid.title")
 
     @property
     def is_archived(self) -> bool:
@@ -123,6 +133,32 @@ class Package(db.Model):
 
     def __repr__(self) -> str:
         return f"<Package {self.slug}>"
+
+
+# The orders the package lists offer (webapp.catalog.queries.PACKAGE_SORTS), ties broken by title or id. Each
+# is read from an index of listed packages, over all of them and within a category (below), so a page of a
+# list costs the same whatever the size of the catalogue.
+PACKAGE_LIST_ORDERS = {
+    "stars": lambda: [Package.repo_watchers.desc(), Package.title],
+    "score": lambda: [Package.score.desc(), Package.title],
+    "forks": lambda: [Package.repo_forks.desc(), Package.title],
+    # Packages never committed to last: "IS NULL" first rather than NULLS LAST, which SQLite's indexes cannot hold.
+    "last-commit": lambda: [Package.last_commit_date.is_(None), Package.last_commit_date.desc(), Package.title],
+    "usage": lambda: [Package.usage_count.desc(), Package.title],
+    "newest": lambda: [Package.created.desc(), Package.id.desc()],
+    "title": lambda: [func.lower(Package.title), Package.id],
+}
+
+for _key, _order in PACKAGE_LIST_ORDERS.items():
+    _name = _key.replace("-", "_")
+    _listed = {"sqlite_where": Package.removed_at.is_(None), "postgresql_where": Package.removed_at.is_(None)}
+    Index(f"ix_packages_listed_by_{_name}", *_order(), **_listed)
+    Index(f"ix_packages_category_by_{_name}", Package.category_id, *_order(), **_listed)
+# API v3 lists a category's packages in id order.
+Index("ix_packages_category_by_id", Package.category_id, Package.id, sqlite_where=Package.removed_at.is_(None),
+      postgresql_where=Package.removed_at.is_(None))
+# A person's profile lists the packages they added.
+Index("ix_packages_created_by_id", Package.created_by_id)
 
 
 class Version(db.Model):
@@ -190,6 +226,8 @@ class Flag(db.Model):
     package_id: Mapped[int] = mapped_column(ForeignKey("packages.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     reason: Mapped[str] = mapped_column(Text)
+    reason_html: Mapped[str] = mapped_column(Text, default="", server_default="",
+                                             info=rendered_from("reason", "markdown"))
     status: Mapped[FlagStatus] = mapped_column(EnumText(FlagStatus, 20), default=FlagStatus.OPEN)
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -3,26 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
+from webapp import counters
 from webapp.accounts.models import User
-from webapp.catalog.models import Category, Package, Usage, Version
+from webapp.catalog.models import PACKAGE_LIST_ORDERS, Category, Package, Usage, Version
 from webapp.extensions import db
-from webapp.grids.models import Grid, GridPackage
 from webapp.pagination import Page, paginate
+from webapp.signals import answers, package_claim_asked, package_text_filter_asked
+
+if TYPE_CHECKING:  # for annotations only: the grids domain builds on the catalogue
+    from webapp.grids.models import Grid
 from webapp.sql_like import contains
 
-# The sort keys the package lists accept: label and ORDER BY.
+# The sort keys the package lists accept: label and ORDER BY (each served by an index, see the models).
 PACKAGE_SORTS = {
-    "stars": ("Stars", lambda: [Package.repo_watchers.desc(), Package.title]),
-    "score": ("Score", lambda: [Package.score.desc(), Package.title]),
-    "forks": ("Forks", lambda: [Package.repo_forks.desc(), Package.title]),
-    "last-commit": ("Last commit", lambda: [Package.last_commit_date.desc().nulls_last(), Package.title]),
-    "usage": ("Users", lambda: [Package.usage_count.desc(), Package.title]),
-    "newest": ("Newest", lambda: [Package.created.desc(), Package.id.desc()]),
-    "title": ("Name", lambda: [func.lower(Package.title), Package.id]),
+    key: (label, PACKAGE_LIST_ORDERS[key])
+    for key, label in (("stars", "Stars"), ("score", "Score"), ("forks", "Forks"), ("last-commit", "Last commit"),
+                       ("usage", "Users"), ("newest", "Newest"), ("title", "Name"))
 }
 DEFAULT_PACKAGE_SORT = "score"
 
@@ -33,7 +34,11 @@ def visible_packages():
 
 
 def text_filter(query: str):
-    """A case-insensitive match on title, slug or description."""
+    """The packages matching ``query``: as the search domain reads it (every word, through the search index;
+    :data:`~webapp.signals.package_text_filter_asked`), else a case-insensitive match on title, slug or
+    description."""
+    for condition in answers(package_text_filter_asked, query=query):
+        return condition
     text = query.strip().lower()
     return or_(
         contains(func.lower(Package.title), text),
@@ -42,61 +47,31 @@ def text_filter(query: str):
     )
 
 
-def package_page(*, category: Category | None = None, query: str = "", sort: str = DEFAULT_PACKAGE_SORT,
-                 page: int = 1, per_page: int = 30) -> Page:
-    """One page of packages, filtered and sorted: two queries."""
+def package_list_statement(category: Category | None, sort: str) -> Select:
+    """The listed packages (of ``category``, if given) in the order ``sort``, as the lists read them."""
     order = PACKAGE_SORTS.get(sort, PACKAGE_SORTS[DEFAULT_PACKAGE_SORT])[1]()
     statement = visible_packages().options(joinedload(Package.category), joinedload(Package.current_release)
                                            ).order_by(*order)
     if category is not None:
         statement = statement.where(Package.category_id == category.id)
+    return statement
+
+
+def package_page(*, category: Category | None = None, query: str = "", sort: str = DEFAULT_PACKAGE_SORT,
+                 page: int = 1, per_page: int = 30) -> Page:
+    """One page of packages, filtered and sorted: two queries, one without a search ``query``."""
+    statement = package_list_statement(category, sort)
     if query.strip():
-        statement = statement.where(text_filter(query))
-    return paginate(statement, page, per_page)
-
-
-@dataclass(frozen=True)
-class HomeData:
-    package_count: int
-    grid_count: int
-    category_count: int
-    user_count: int
-    demo: bool
-    latest: list[Package]
-    popular_grids: list[Grid]
-    categories: list[tuple[Category, int]]
-
-
-def home_data() -> HomeData:
-    """Everything the home page shows, in four queries."""
-    counts = db.session.execute(
-        select(
-            select(func.count()).select_from(Package).where(Package.removed_at.is_(None)).scalar_subquery(),
-            select(func.count()).select_from(Grid).scalar_subquery(),
-            select(func.count()).select_from(Category).scalar_subquery(),
-            select(func.count()).select_from(User).scalar_subquery(),
-            select(func.count()).select_from(Package).where(Package.stats_are_demo.is_(True)).scalar_subquery(),
-        )
-    ).one()
-    latest = list(db.session.scalars(
-        visible_packages().options(joinedload(Package.category), joinedload(Package.current_release))
-        .order_by(Package.created.desc(), Package.id.desc()).limit(8)
-    ))
-    popular = list(db.session.scalars(select(Grid).order_by(Grid.package_count.desc(), Grid.title).limit(8)))
-    return HomeData(
-        package_count=counts[0], grid_count=counts[1], category_count=counts[2], user_count=counts[3],
-        demo=bool(counts[4]), latest=latest, popular_grids=popular, categories=categories_with_counts(),
-    )
+        return paginate(statement.where(text_filter(query)), page, per_page)
+    # Unfiltered: the total is stored (webapp/counters.py) rather than counted.
+    total = category.package_count if category is not None else counters.read("packages")["packages"]
+    return paginate(statement, page, per_page, total=total)
 
 
 def categories_with_counts() -> list[tuple[Category, int]]:
-    """Every category with how many listed packages it has: one query."""
-    count = (
-        select(func.count()).select_from(Package)
-        .where(Package.category_id == Category.id, Package.removed_at.is_(None))
-        .correlate(Category).scalar_subquery()
-    )
-    return [(row[0], row[1]) for row in db.session.execute(select(Category, count).order_by(Category.title))]
+    """Every category with how many listed packages it has (stored, webapp/counters.py): one query."""
+    return [(category, category.package_count)
+            for category in db.session.scalars(select(Category).order_by(Category.title))]
 
 
 def category_by_slug(slug: str) -> Category | None:
@@ -143,7 +118,7 @@ def package_detail(slug: str, viewer_id: int | None = None, user_limit: int = 60
         select(Package).where(Package.slug == slug)
         .options(joinedload(Package.category), joinedload(Package.deprecated_by),
                  joinedload(Package.created_by), joinedload(Package.deprecated_by_user),
-                 joinedload(Package.current_release))
+                 joinedload(Package.current_release), selectinload(Package.grids))
     )
     if package is None:
         return None
@@ -151,10 +126,7 @@ def package_detail(slug: str, viewer_id: int | None = None, user_limit: int = 60
         select(Version).where(Version.package_id == package.id, Version.hidden.is_(False))
         .order_by(Version.upload_time.desc().nulls_last(), Version.id.desc())
     ))
-    grids = list(db.session.scalars(
-        select(Grid).join(GridPackage, GridPackage.grid_id == Grid.id)
-        .where(GridPackage.package_id == package.id).order_by(Grid.title)
-    ))
+    grids = list(package.grids)
     users = list(db.session.scalars(
         select(User).join(Usage, Usage.user_id == User.id).where(Usage.package_id == package.id)
         .order_by(Usage.created.desc()).limit(user_limit)
@@ -175,16 +147,18 @@ def latest_packages(limit: int = 30) -> list[Package]:
     ))
 
 
-def sitemap_entries() -> tuple[list[tuple[str, object]], list[tuple[str, object]], list[str]]:
-    """Slugs and modification dates of packages, grids and categories: three queries."""
-    packages = [tuple(r) for r in db.session.execute(
-        select(Package.slug, Package.modified).where(Package.removed_at.is_(None)).order_by(Package.id))]
-    grids = [tuple(r) for r in db.session.execute(select(Grid.slug, Grid.modified).order_by(Grid.id))]
-    categories = list(db.session.scalars(select(Category.slug).order_by(Category.id)))
-    return packages, grids, categories
+def package_claimed_by_others(package_id: int, creator_id: int | None) -> bool:
+    """True when someone other than ``creator_id`` uses the package, or relies on it in a domain building on the
+    catalogue (they answer :data:`~webapp.signals.package_claim_asked`: a grid someone else put it in). The rule
+    for a creator deleting their own package; one query."""
+    used_where = [Usage.package_id == package_id]
+    if creator_id is not None:
+        used_where.append(Usage.user_id != creator_id)
+    claims = answers(package_claim_asked, package_id=package_id, creator_id=creator_id)
+    return bool(db.session.scalar(select(or_(exists().where(*used_where), *claims))))
 
 
 __all__ = [
-    "PACKAGE_SORTS", "DEFAULT_PACKAGE_SORT", "package_page", "home_data", "categories_with_counts",
-    "category_by_slug", "package_detail", "latest_packages", "sitemap_entries",
+    "PACKAGE_SORTS", "DEFAULT_PACKAGE_SORT", "package_page", "categories_with_counts",
+    "category_by_slug", "package_detail", "latest_packages", "package_claimed_by_others",
 ]

@@ -9,23 +9,22 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import case, delete, func, insert, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from webapp.accounts.permissions import can_delete_package, is_staff
-from webapp.accounts.queries import package_claimed_by_others
 from webapp.catalog.models import Category, Flag, FlagStatus, Package, Usage
+from webapp.catalog.queries import package_claimed_by_others
 from webapp.catalog.releases import rescore
 from webapp.db_types import utcnow
 from webapp.domain_errors import FieldError
 from webapp.extensions import db
 from webapp.fetch_status import FetchStatus
 from webapp.forms import slugify
-from webapp.grids.models import Grid, GridPackage
 from webapp.history import services as history
 from webapp.history.models import ChangeAction
 from webapp.repos import parse_repo_url, pypi_name
-from webapp.signals import announce, fetch_requested, package_saved
+from webapp.signals import announce, fetch_requested, package_deleting, package_saved
 
 logger = logging.getLogger(__name__)
 
@@ -138,24 +137,6 @@ def create_package(user, values: dict) -> Package:
     return package
 
 
-def add_to_grid(user, package: Package, grid: Grid) -> None:
-    """Put ``package`` in ``grid`` through the grids domain (history on both), in the same unit of work.
-
-    Raises :class:`CatalogError` (for the whole form) when it cannot go in (the grid was deleted a moment ago, the
-    package is already there or was removed by the moderators); the unit of work is then rolled back.
-    """
-    from webapp.grids.services import GridWriteError, add_package
-
-    try:
-        add_package(grid, package, user)
-    except GridWriteError as error:
-        raise CatalogError("", error.message) from None
-
-
-def grid_by_slug(slug: str) -> Grid | None:
-    return db.session.scalar(select(Grid).where(Grid.slug == slug)) if slug else None
-
-
 # -- fetching --------------------------------------------------------------------------------------------------
 
 
@@ -227,18 +208,8 @@ def delete_package(package: Package, user) -> None:
     if not history.lock_row(Package, package.id):
         db.session.rollback()
         raise CatalogError("", "This package was deleted a moment ago.")
-    members = list(db.session.scalars(select(GridPackage).where(GridPackage.package_id == package.id)))
-    grids = {grid.id: grid for grid in db.session.scalars(
-        select(Grid).where(Grid.id.in_([member.grid_id for member in members])))} if members else {}
-    if grids:
-        # Counted down in SQL: a package added to the grid at the same moment is not lost from the count.
-        db.session.execute(update(Grid).where(Grid.id.in_(list(grids))).values(
-            package_count=case((Grid.package_count > 0, Grid.package_count - 1), else_=0), modified=utcnow())
-            .execution_options(synchronize_session=False))
-    for member in members:
-        grid = grids[member.grid_id]
-        history.record(member, user, action=ChangeAction.DELETE,
-                       summary=f"{package.title} was deleted, so it left {grid.title}")
+    # The domains building on the catalogue let go of it first (the grids: their column, counts and history).
+    announce(package_deleting, package=package, user=user)
     history.record(package, user, action=ChangeAction.DELETE, summary=f"Deleted {package.title} ({package.slug})")
     db.session.flush()
     db.session.delete(package)

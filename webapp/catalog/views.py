@@ -7,15 +7,16 @@ from flask import Blueprint, abort, current_app, flash, make_response, redirect,
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
-from webapp.accounts.permissions import can_edit_grid, can_edit_package, login_required, safe_next
+from webapp.accounts.permissions import can_edit_package, is_staff, login_required, safe_next
 from webapp.catalog import queries, services
-from webapp.catalog.forms import AddPackageForm, AddSourceForm, EditPackageForm, FlagForm
+from webapp.catalog.forms import EditPackageForm, FlagForm
 from webapp.catalog.models import Package
 from webapp.catalog.scoring import FORMULA as SCORE_FORMULA
 from webapp.catalog.scoring import package_score_breakdown
 from webapp.db_types import id_from_text
 from webapp.fetch_status import FetchStatus
 from webapp.forms import show_field_error
+from webapp.history.queries import changes_for
 from webapp.history.services import StaleEdit
 from webapp.htmx import is_htmx
 from webapp.security import site_origin
@@ -37,11 +38,6 @@ def _render_listing(template: str, **context):
     if is_htmx("package-results"):
         return render_block(template, "results", **context)
     return render_template(template, **context)
-
-
-@blueprint.get("/")
-def home():
-    return render_template("catalog/home.html", data=queries.home_data())
 
 
 @blueprint.get("/packages/")
@@ -76,7 +72,17 @@ def package_detail(slug: str):
     score = package_score_breakdown(detail.package)
     can_delete = current_user.is_authenticated and services.may_delete(current_user, detail.package)
     return render_template("catalog/package_detail.html", detail=detail, package=detail.package, latest=latest,
-                           score=score, score_formula=SCORE_FORMULA, can_delete=can_delete, flag_form=FlagForm())
+                           score=score, score_formula=SCORE_FORMULA, can_delete=can_delete,
+                           # Anonymous people get a sign-in link: a form would put a CSRF token in their session.
+                           flag_form=FlagForm() if current_user.is_authenticated else None)
+
+
+@blueprint.get("/packages/p/<slug>/history/")
+def package_history(slug: str):
+    package = queries.package_or_404(slug)
+    return render_template("history/package_history.html", package=package,
+                           changes=changes_for(package_id=package.id), can_revert=is_staff(current_user),
+                           revert_endpoint="history.revert")
 
 
 def _feed_response(template: str, mimetype: str):
@@ -84,9 +90,7 @@ def _feed_response(template: str, mimetype: str):
     # Stored text is cleaned on write, but one bad row written another way must not break the feed for all.
     body = xml_safe(render_template(template, packages=packages, site_url=site_origin()))
     response = make_response(body)
-    response.mimetype = mimetype
-    response.cache_control.public = True
-    response.cache_control.max_age = 300
+    response.mimetype = mimetype  # Cache-Control and validators as every page (webapp/http_cache.py)
     return response
 
 
@@ -100,100 +104,11 @@ def feed_latest_atom():
     return _feed_response("catalog/feed_atom.xml", "application/atom+xml")
 
 
-@blueprint.get("/sitemap.xml")
-def sitemap():
-    packages, grids, categories = queries.sitemap_entries()
-    body = xml_safe(render_template("catalog/sitemap.xml", packages=packages, grids=grids, categories=categories,
-                                    site_url=site_origin()))
-    response = make_response(body)
-    response.mimetype = "application/xml"
-    return response
-
-
-@blueprint.get("/robots.txt")
-def robots():
-    lines = [
-        "User-agent: *",
-        "Disallow: /search/",
-        "Disallow: /accounts/",
-        "Disallow: /moderation/",
-        "Disallow: /*/history/",
-        f"Sitemap: {url_for('catalog.sitemap', _external=True)}",
-    ]
-    response = make_response("\n".join(lines) + "\n")
-    response.mimetype = "text/plain"
-    return response
-
-
 # -- editing ---------------------------------------------------------------------------------------------------
 
 
 def _back_to(package: Package) -> str:
     return safe_next(request.form.get("next")) or url_for("catalog.package_detail", slug=package.slug)
-
-
-@blueprint.get("/packages/add/")
-@login_required
-def package_add():
-    """Step 1 (paste a repository URL or PyPI name), then step 2 (the pre-filled form), both GET."""
-    source_form = AddSourceForm(request.args)
-    grid = services.grid_by_slug(source_form.grid.data or "")
-    context = {"source_form": source_form, "grid": grid, "step": 1, "existing": None}
-    if "source" not in request.args:
-        return render_template("catalog/package_add.html", **context)
-    if not source_form.validate():
-        return render_template("catalog/package_add.html", **context), 422
-    guess = services.interpret_source(source_form.source.data)
-    if guess is None:
-        source_form.source.errors.append("That is neither a repository URL (like https://github.com/owner/name) "
-                                         "nor a PyPI project name.")
-        return render_template("catalog/package_add.html", **context), 422
-    existing = services.find_duplicate(repo_url=guess.repo_url, pypi_url=guess.pypi_url,
-                                       slug="" if request.args.get("different") else guess.slug)
-    if existing is not None:
-        same_project = bool((guess.repo_url and existing.repo_url.lower() == guess.repo_url.lower())
-                            or (guess.pypi_url and services.find_duplicate(pypi_url=guess.pypi_url) is not None))
-        context.update(existing=existing, guess=guess, same_project=same_project)
-        return render_template("catalog/package_add.html", **context)
-    form = AddPackageForm(formdata=None, data={
-        "title": guess.title, "slug": guess.slug, "repo_url": guess.repo_url, "pypi_url": guess.pypi_url,
-        "grid": grid.slug if grid else ""})
-    form.category.choices = services.category_choices()
-    context.update(step=2, form=form)
-    return render_template("catalog/package_add.html", **context)
-
-
-@blueprint.post("/packages/add/")
-@login_required
-def package_create():
-    form = AddPackageForm()
-    form.category.choices = services.category_choices()
-    grid = services.grid_by_slug(form.grid.data or "")
-    context = {"source_form": AddSourceForm(formdata=None), "grid": grid, "step": 2, "form": form, "existing": None}
-    if not form.validate():
-        return render_template("catalog/package_add.html", **context), 422
-    try:
-        package = services.create_package(current_user, form.values())
-    except services.CatalogError as error:
-        show_field_error(form, error)
-        return render_template("catalog/package_add.html", **{**context, "existing": error.existing}), 422
-    add_to_grid = grid is not None and can_edit_grid(current_user, grid)
-    if add_to_grid:
-        try:  # one unit of work: if the package cannot go in the grid, it is not added either
-            services.add_to_grid(current_user, package, grid)
-        except services.CatalogError as error:
-            show_field_error(form, error)
-            grid = services.grid_by_slug(form.grid.data or "")  # rolled back: perhaps the grid is gone
-            return render_template("catalog/package_add.html", **{**context, "grid": grid}), 409
-    status = services.announce_new_package(package.id)
-    flash(f"Added {package.title}." + (" Its repository and PyPI data are being fetched."
-                                       if status != FetchStatus.OFF else ""), "success")
-    if add_to_grid:
-        flash(f"{package.title} is now in the grid {grid.title}.", "success")
-        return redirect(url_for("grids.grid_detail", slug=grid.slug))
-    if grid is not None:
-        flash(f"The grid {grid.title} is locked, so {package.title} was not added to it.", "warning")
-    return redirect(url_for("catalog.package_detail", slug=package.slug))
 
 
 def _edit_page(form: EditPackageForm, package: Package, status: int = 200, **context):

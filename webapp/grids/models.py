@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.db_types import UTCDateTime, utcnow
 from webapp.extensions import db
+from webapp.rendering import rendered_from
 
 
 class Grid(db.Model):
@@ -18,6 +19,8 @@ class Grid(db.Model):
     title: Mapped[str] = mapped_column(String(100))
     slug: Mapped[str] = mapped_column(String(100), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
+    description_html: Mapped[str] = mapped_column(Text, default="", server_default="",
+                                                  info=rendered_from("description", "markdown"))
     is_locked: Mapped[bool] = mapped_column(Boolean, default=False)
     header: Mapped[bool] = mapped_column(Boolean, default=False)
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -36,6 +39,17 @@ class Grid(db.Model):
 
     def __repr__(self) -> str:
         return f"<Grid {self.slug}>"
+
+
+# The orders the grid list offers (webapp.grids.queries.GRID_SORTS), each read from its own index.
+GRID_LIST_ORDERS = {
+    "popular": lambda: [Grid.package_count.desc(), Grid.title],
+    "title": lambda: [func.lower(Grid.title), Grid.id],
+    "newest": lambda: [Grid.created.desc(), Grid.id.desc()],
+    "updated": lambda: [Grid.modified.desc(), Grid.id.desc()],
+}
+for _key, _order in GRID_LIST_ORDERS.items():
+    Index(f"ix_grids_by_{_key}", *_order())
 
 
 class GridPackage(db.Model):
@@ -62,6 +76,8 @@ class Feature(db.Model):
     grid_id: Mapped[int] = mapped_column(ForeignKey("grids.id", ondelete="CASCADE"), index=True)
     title: Mapped[str] = mapped_column(String(100))
     description: Mapped[str] = mapped_column(Text, default="")
+    description_html: Mapped[str] = mapped_column(Text, default="", server_default="",
+                                                  info=rendered_from("description", "markdown_inline"))
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     modified: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revision: Mapped[int] = mapped_column(Integer, default=1)
@@ -80,6 +96,8 @@ class Element(db.Model):
     grid_package_id: Mapped[int] = mapped_column(ForeignKey("grid_packages.id", ondelete="CASCADE"))
     feature_id: Mapped[int] = mapped_column(ForeignKey("features.id", ondelete="CASCADE"), index=True)
     text: Mapped[str] = mapped_column(Text, default="")
+    text_html: Mapped[str] = mapped_column(Text, default="", server_default="",
+                                           info=rendered_from("text", "cell"))
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     modified: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revision: Mapped[int] = mapped_column(Integer, default=1)

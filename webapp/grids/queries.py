@@ -5,20 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import joinedload
 
+from webapp import counters
 from webapp.catalog.models import Package, Usage, Version
 from webapp.extensions import db
-from webapp.grids.models import Element, Feature, Grid, GridPackage
+from webapp.grids.models import GRID_LIST_ORDERS, Element, Feature, Grid, GridPackage
 from webapp.pagination import Page, paginate
 from webapp.sql_like import contains, starts_with
 
 GRID_SORTS = {
-    "popular": ("Most packages", lambda: [Grid.package_count.desc(), Grid.title]),
-    "title": ("Title", lambda: [func.lower(Grid.title)]),
-    "newest": ("Newest", lambda: [Grid.created.desc(), Grid.id.desc()]),
-    "updated": ("Recently updated", lambda: [Grid.modified.desc(), Grid.id.desc()]),
+    key: (label, GRID_LIST_ORDERS[key])
+    for key, label in (("popular", "Most packages"), ("title", "Title"), ("newest", "Newest"),
+                       ("updated", "Recently updated"))
 }
 DEFAULT_GRID_SORT = "popular"
 
@@ -26,23 +26,30 @@ DEFAULT_GRID_SORT = "popular"
 STALE_AFTER = timedelta(days=365)
 
 
+def grid_list_statement(sort: str) -> Select:
+    """Every grid in the order ``sort``, as the grid list reads them."""
+    return select(Grid).order_by(*GRID_SORTS.get(sort, GRID_SORTS[DEFAULT_GRID_SORT])[1]())
+
+
 def grid_page(*, query: str = "", sort: str = DEFAULT_GRID_SORT, page: int = 1, per_page: int = 30) -> Page:
-    """One page of grids, filtered and sorted: two queries."""
-    statement = select(Grid).order_by(*GRID_SORTS.get(sort, GRID_SORTS[DEFAULT_GRID_SORT])[1]())
+    """One page of grids, filtered and sorted: two queries (the total of an unfiltered list is stored)."""
+    statement = grid_list_statement(sort)
     if query.strip():
         text = query.strip().lower()
         statement = statement.where(or_(contains(func.lower(Grid.title), text),
                                         contains(func.lower(Grid.description), text)))
-    return paginate(statement, page, per_page)
+        return paginate(statement, page, per_page)
+    return paginate(statement, page, per_page, total=counters.read("grids")["grids"])
 
 
-@dataclass
+@dataclass(slots=True)
 class GridColumn:
-    """A package as a grid column, with what the fixed rows show."""
+    """A package as a grid column, with what the fixed rows show; ``cells`` maps a feature id to the cell's
+    stored HTML (plain strings, no ORM object per cell)."""
 
     grid_package: GridPackage
     package: Package
-    cells: dict[int, Element] = field(default_factory=dict)
+    cells: dict[int, str] = field(default_factory=dict)
     used_by_me: bool = False
 
     @property
@@ -103,20 +110,22 @@ def grid_detail(slug: str, *, sort: str = DEFAULT_COLUMN_SORT, hide_stale: bool 
                  joinedload(GridPackage.package).joinedload(Package.current_release))
     ))
     features = list(db.session.scalars(select(Feature).where(Feature.grid_id == grid.id).order_by(Feature.id)))
-    elements = db.session.scalars(
-        select(Element).join(GridPackage, GridPackage.id == Element.grid_package_id)
-        .where(GridPackage.grid_id == grid.id)
-    )
+    # Plain (column, feature, html) tuples: a grid of 150 packages has thousands of cells.
+    elements = db.session.execute(
+        select(Element.grid_package_id, Element.feature_id, Element.text_html)
+        .join(GridPackage, GridPackage.id == Element.grid_package_id)
+        .where(GridPackage.grid_id == grid.id, Element.text_html != "")
+    ).all()
     used = set()
     if viewer_id is not None and grid_packages:
         used = set(db.session.scalars(select(Usage.package_id).where(
             Usage.user_id == viewer_id, Usage.package_id.in_([gp.package_id for gp in grid_packages]))))
     columns = {gp.id: GridColumn(grid_package=gp, package=gp.package, used_by_me=gp.package_id in used)
                for gp in grid_packages}
-    for element in elements:
-        column = columns.get(element.grid_package_id)
+    for grid_package_id, feature_id, html in elements:
+        column = columns.get(grid_package_id)
         if column is not None:
-            column.cells[element.feature_id] = element
+            column.cells[feature_id] = html
     ordered = sort_columns(list(columns.values()), sort)
     visible = [c for c in ordered if not c.is_stale_or_gone] if hide_stale else ordered
     return GridDetail(
@@ -181,7 +190,7 @@ class CellContext:
     @property
     def column(self) -> GridColumn:
         """The cell as a one-cell grid column, the shape the cell templates expect."""
-        cells = {self.feature.id: self.element} if self.element is not None else {}
+        cells = {self.feature.id: self.element.text_html} if self.element is not None else {}
         return GridColumn(grid_package=self.member, package=self.member.package, cells=cells)
 
 
@@ -228,3 +237,12 @@ def package_choices(grid: Grid, query: str, limit: int = 20) -> tuple[list[Packa
         .order_by(rank, Package.score.desc(), Package.repo_watchers.desc(), Package.title).limit(limit)
     ))
     return packages, total
+
+
+def gridded_by_others(package_id: int, creator_id: int | None):
+    """An SQL condition: the package sits in a grid that someone other than ``creator_id`` put it in (or that
+    nobody known did)."""
+    where = [GridPackage.package_id == package_id]
+    if creator_id is not None:
+        where.append(or_(GridPackage.added_by_id.is_(None), GridPackage.added_by_id != creator_id))
+    return exists().where(*where)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import case, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from webapp.catalog.models import Package
@@ -18,8 +18,10 @@ from webapp.db_types import utcnow
 from webapp.domain_errors import FieldError
 from webapp.extensions import db
 from webapp.grids.models import Element, Feature, Grid, GridPackage
+from webapp.grids.queries import gridded_by_others
 from webapp.history.models import Change, ChangeAction
 from webapp.history.services import StaleEdit, apply_changes, lock_row, record
+from webapp.signals import package_claim_asked, package_deleting
 
 
 class GridWriteError(FieldError):
@@ -260,3 +262,32 @@ def save_cell(grid: Grid, member: GridPackage, feature: Feature, element: Elemen
         _touch(grid)
     db.session.flush()
     return element
+
+
+# -- what the catalogue announces -------------------------------------------------------------------------------
+
+
+def connect_signals() -> None:
+    """Answer the catalogue (:mod:`webapp.signals`): whether a package is gridded by others, and its deletion."""
+    package_claim_asked.connect(_on_package_claim_asked)
+    package_deleting.connect(_on_package_deleting)
+
+
+def _on_package_claim_asked(_sender, *, package_id: int, creator_id: int | None):
+    return gridded_by_others(package_id, creator_id)
+
+
+def _on_package_deleting(_sender, *, package: Package, user: Any) -> None:
+    """The package leaves every grid (the database deletes the rows with it): recount and record each."""
+    members = list(db.session.scalars(select(GridPackage).where(GridPackage.package_id == package.id)))
+    if not members:
+        return
+    grids = {grid.id: grid for grid in db.session.scalars(
+        select(Grid).where(Grid.id.in_([member.grid_id for member in members])))}
+    # Counted down in SQL: a package added to the grid at the same moment is not lost from the count.
+    db.session.execute(update(Grid).where(Grid.id.in_(list(grids))).values(
+        package_count=case((Grid.package_count > 0, Grid.package_count - 1), else_=0), modified=utcnow())
+        .execution_options(synchronize_session=False))
+    for member in members:
+        record(member, user, action=ChangeAction.DELETE,
+               summary=f"{package.title} was deleted, so it left {grids[member.grid_id].title}")

@@ -7,9 +7,13 @@ from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
 from webapp.accounts import permissions
+from webapp.catalog import services as catalog
+from webapp.catalog.forms import AddPackageForm, AddSourceForm
+from webapp.fetch_status import FetchStatus
 from webapp.forms import show_field_error, slugify
 from webapp.grids import forms, queries, services
 from webapp.grids.models import Feature, Grid
+from webapp.history.queries import changes_for
 from webapp.history.services import StaleEdit
 from webapp.htmx import htmx_redirect, is_htmx
 
@@ -45,6 +49,13 @@ def grid_detail(slug: str):
     if is_htmx("grid-table"):
         return render_block("grids/grid_detail.html", "table", **context)
     return render_template("grids/grid_detail.html", **context)
+
+
+@blueprint.get("/grids/g/<slug>/history/")
+def grid_history(slug: str):
+    grid = queries.grid_or_404(slug)
+    return render_template("history/grid_history.html", grid=grid, changes=changes_for(grid_id=grid.id),
+                           can_revert=permissions.is_staff(current_user), revert_endpoint="history.revert")
 
 
 # -- editing -----------------------------------------------------------------------------------------------------
@@ -334,3 +345,76 @@ def cell_save(slug: str, grid_package_id: int, feature_id: int):
     # Reload what the commit expired in one query rather than attribute by attribute.
     saved = queries.cell_context(slug, grid_package_id, feature_id) or cell_
     return _render_cell(saved, refocus=True)
+
+
+# -- adding a package, straight into a grid when the form names one ------------------------------------------------
+# The catalogue's add form, served here because it may put the new package in a grid: the grids build on the
+# catalogue, never the other way round. Same address and form; one unit of work for both writes.
+
+
+def _grid_named(slug: str | None) -> Grid | None:
+    return queries.grid_by_slug(slug) if slug else None
+
+
+@blueprint.get("/packages/add/")
+@permissions.login_required
+def package_add():
+    """Adding a package, step 1 (paste a repository URL or PyPI name), then step 2 (the pre-filled form), both GET."""
+    source_form = AddSourceForm(request.args)
+    grid = _grid_named(source_form.grid.data)
+    context = {"source_form": source_form, "grid": grid, "step": 1, "existing": None}
+    if "source" not in request.args:
+        return render_template("catalog/package_add.html", **context)
+    if not source_form.validate():
+        return render_template("catalog/package_add.html", **context), 422
+    guess = catalog.interpret_source(source_form.source.data)
+    if guess is None:
+        source_form.source.errors.append("That is neither a repository URL (like https://github.com/owner/name) "
+                                         "nor a PyPI project name.")
+        return render_template("catalog/package_add.html", **context), 422
+    existing = catalog.find_duplicate(repo_url=guess.repo_url, pypi_url=guess.pypi_url,
+                                      slug="" if request.args.get("different") else guess.slug)
+    if existing is not None:
+        same_project = bool((guess.repo_url and existing.repo_url.lower() == guess.repo_url.lower())
+                            or (guess.pypi_url and catalog.find_duplicate(pypi_url=guess.pypi_url) is not None))
+        context.update(existing=existing, guess=guess, same_project=same_project)
+        return render_template("catalog/package_add.html", **context)
+    form = AddPackageForm(formdata=None, data={
+        "title": guess.title, "slug": guess.slug, "repo_url": guess.repo_url, "pypi_url": guess.pypi_url,
+        "grid": grid.slug if grid else ""})
+    form.category.choices = catalog.category_choices()
+    context.update(step=2, form=form)
+    return render_template("catalog/package_add.html", **context)
+
+
+@blueprint.post("/packages/add/")
+@permissions.login_required
+def package_create():
+    form = AddPackageForm()
+    form.category.choices = catalog.category_choices()
+    grid = _grid_named(form.grid.data)
+    context = {"source_form": AddSourceForm(formdata=None), "grid": grid, "step": 2, "form": form, "existing": None}
+    if not form.validate():
+        return render_template("catalog/package_add.html", **context), 422
+    try:
+        package = catalog.create_package(current_user, form.values())
+    except catalog.CatalogError as error:
+        show_field_error(form, error)
+        return render_template("catalog/package_add.html", **{**context, "existing": error.existing}), 422
+    add_to_grid = grid is not None and permissions.can_edit_grid(current_user, grid)
+    if add_to_grid:
+        try:  # one unit of work: if the package cannot go in the grid, it is not added either
+            services.add_package(grid, package, current_user)
+        except services.GridWriteError as error:
+            form.form_errors.append(error.message)
+            grid = _grid_named(form.grid.data)  # rolled back: perhaps the grid is gone
+            return render_template("catalog/package_add.html", **{**context, "grid": grid}), 409
+    status = catalog.announce_new_package(package.id)
+    flash(f"Added {package.title}." + (" Its repository and PyPI data are being fetched."
+                                       if status != FetchStatus.OFF else ""), "success")
+    if add_to_grid:
+        flash(f"{package.title} is now in the grid {grid.title}.", "success")
+        return redirect(url_for("grids.grid_detail", slug=grid.slug))
+    if grid is not None:
+        flash(f"The grid {grid.title} is locked, so {package.title} was not added to it.", "warning")
+    return redirect(url_for("catalog.package_detail", slug=package.slug))

@@ -22,6 +22,27 @@ class ChangeAction(StrEnum):
     DISMISS = "dismiss"  # staff kept a flagged package
 
 
+# The history sits below the domains whose objects it records, so it never imports their models: an object's
+# type is its table's name in the singular ("packages" -> "package", "grid_packages" -> "grid_package"), and the
+# model of a recorded change is found again in the mapper registry.
+PACKAGE_TYPE = "package"
+GRID_TYPE = "grid"
+
+
+def type_of_model(model: type) -> str | None:
+    """The ``object_type`` the history stores for objects of ``model``: its table's name in the singular."""
+    table = getattr(model, "__tablename__", "")
+    return table[:-1] if table.endswith("s") else None
+
+
+def model_for(object_type: str) -> type | None:
+    """The mapped model whose changes are stored as ``object_type``, or ``None``."""
+    for mapper in db.Model.registry.mappers:
+        if type_of_model(mapper.class_) == object_type:
+            return mapper.class_
+    return None
+
+
 class Change(db.Model):
     """One field of one object changed by one person (or created, deleted, reverted)."""
 

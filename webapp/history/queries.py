@@ -5,10 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from webapp.catalog.models import Package
 from webapp.extensions import db
-from webapp.grids.models import Grid
-from webapp.history.models import Change
+from webapp.history.models import GRID_TYPE, PACKAGE_TYPE, Change, model_for
 
 
 def changes_for(*, package_id: int | None = None, grid_id: int | None = None, user_id: int | None = None,
@@ -32,8 +30,11 @@ def change_or_404(change_id: int) -> Change:
 def current_slugs(change: Change) -> tuple[str | None, str | None]:
     """(grid slug, package slug) of the grid and package whose history pages list ``change``, as they are now
     (``None`` for one it is not listed under, or that is gone)."""
-    grid_slug = (db.session.scalar(select(Grid.slug).where(Grid.id == change.grid_id))
-                 if change.grid_id is not None else None)
-    package_slug = (db.session.scalar(select(Package.slug).where(Package.id == change.package_id))
-                    if change.package_id is not None else None)
-    return grid_slug, package_slug
+    return _slug(GRID_TYPE, change.grid_id), _slug(PACKAGE_TYPE, change.package_id)
+
+
+def _slug(object_type: str, ident: int | None) -> str | None:
+    model = model_for(object_type)
+    if ident is None or model is None:
+        return None
+    return db.session.scalar(select(model.slug).where(model.id == ident))

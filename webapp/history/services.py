@@ -15,23 +15,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Integer, update
+from sqlalchemy import Boolean, Integer, inspect, update
 from sqlalchemy.exc import IntegrityError
 
-from webapp.catalog.models import Package
 from webapp.db_types import UTCDateTime, utcnow
 from webapp.domain_errors import DomainError
 from webapp.extensions import db
-from webapp.grids.models import Element, Feature, Grid, GridPackage
-from webapp.history.models import Change, ChangeAction
-
-OBJECT_TYPES: dict[str, type] = {
-    "package": Package,
-    "grid": Grid,
-    "feature": Feature,
-    "element": Element,
-    "grid_package": GridPackage,
-}
+from webapp.history.models import GRID_TYPE, PACKAGE_TYPE, Change, ChangeAction, model_for, type_of_model
 
 
 class StaleEdit(Exception):
@@ -48,10 +38,11 @@ class RevertError(DomainError):
 
 
 def object_type_of(obj: Any) -> str:
-    for name, model in OBJECT_TYPES.items():
-        if isinstance(obj, model):
-            return name
-    raise TypeError(f"no history for {type(obj).__name__}")
+    """The ``object_type`` the history stores for ``obj``: its table's name in the singular."""
+    name = type_of_model(type(obj))
+    if name is None:
+        raise TypeError(f"no history for {type(obj).__name__}")
+    return name
 
 
 def as_text(value: Any) -> str | None:
@@ -145,19 +136,17 @@ def lock_row(model: type, ident: int) -> bool:
 
 
 def where_listed(obj: Any) -> dict[str, int | None]:
-    """The package and grid whose history pages list a change to ``obj``."""
-    if isinstance(obj, Package):
+    """The package and grid whose history pages list a change to ``obj``: a package's or grid's own page; for
+    anything else, the package and grid it belongs to (a cell: those of its grid row)."""
+    object_type = object_type_of(obj)
+    if object_type == PACKAGE_TYPE:
         return {"package_id": obj.id, "grid_id": None}
-    if isinstance(obj, Grid):
+    if object_type == GRID_TYPE:
         return {"package_id": None, "grid_id": obj.id}
-    if isinstance(obj, Feature):
-        return {"package_id": None, "grid_id": obj.grid_id}
-    if isinstance(obj, Element):
-        grid_package = obj.grid_package or db.session.get(GridPackage, obj.grid_package_id)
-        return {"package_id": grid_package.package_id, "grid_id": grid_package.grid_id}
-    if isinstance(obj, GridPackage):
-        return {"package_id": obj.package_id, "grid_id": obj.grid_id}
-    return {"package_id": None, "grid_id": None}
+    if hasattr(obj, "grid_package_id"):
+        member_model = inspect(type(obj)).relationships["grid_package"].mapper.class_
+        obj = obj.grid_package or db.session.get(member_model, obj.grid_package_id)
+    return {"package_id": getattr(obj, "package_id", None), "grid_id": getattr(obj, "grid_id", None)}
 
 
 def record(obj: Any, user: Any, *, action: ChangeAction, field: str = "", old: Any = None, new: Any = None,
@@ -220,7 +209,7 @@ def revert_change(change: Change, user: Any) -> Change:
 def _revert_change(change: Change, user: Any) -> Change:
     if not change.changes_a_field:
         raise RevertError("Only changes to a field can be reverted.")
-    model = OBJECT_TYPES.get(change.object_type)
+    model = model_for(change.object_type)
     obj = db.session.get(model, change.object_id) if model else None
     if obj is None:
         raise RevertError("The object this change belongs to no longer exists.")

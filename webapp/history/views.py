@@ -1,17 +1,20 @@
-"""History pages of packages and grids, and reverting a recorded change (staff)."""
+"""Reverting a recorded change (staff).
+
+The history pages themselves are served by the domains whose objects they list (``catalog.package_history``,
+``grids.grid_history``), reading through :mod:`webapp.history.queries`: the history sits below them and only
+names their pages by endpoint.
+"""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user
 
-from webapp.accounts.permissions import is_staff, staff_required
-from webapp.catalog.queries import package_or_404
-from webapp.grids.queries import grid_or_404
+from webapp.accounts.permissions import staff_required
 from webapp.history.models import Change
-from webapp.history.queries import change_or_404, changes_for, current_slugs
+from webapp.history.queries import change_or_404, current_slugs
 from webapp.history.services import RevertError, StaleEdit, revert_change
 
 blueprint = Blueprint("history", __name__)
@@ -20,27 +23,12 @@ blueprint = Blueprint("history", __name__)
 GRID_OBJECTS = {"grid", "feature", "element", "grid_package"}
 
 
-@blueprint.get("/packages/p/<slug>/history/")
-def package_history(slug: str):
-    package = package_or_404(slug)
-    return render_template("history/package_history.html", package=package,
-                           changes=changes_for(package_id=package.id), can_revert=is_staff(current_user),
-                           revert_endpoint="history.revert")
-
-
-@blueprint.get("/grids/g/<slug>/history/")
-def grid_history(slug: str):
-    grid = grid_or_404(slug)
-    return render_template("history/grid_history.html", grid=grid, changes=changes_for(grid_id=grid.id),
-                           can_revert=is_staff(current_user), revert_endpoint="history.revert")
-
-
 def _history_page_of(change: Change) -> str:
     """Where to go after a revert: the history page it was asked from (a package's or a grid's), found by the
     objects' current slugs (a reverted slug change moves the page), else where the change is listed."""
     grid_slug, package_slug = current_slugs(change)
-    grid_page = url_for("history.grid_history", slug=grid_slug) if grid_slug else None
-    package_page = url_for("history.package_history", slug=package_slug) if package_slug else None
+    grid_page = url_for("grids.grid_history", slug=grid_slug) if grid_slug else None
+    package_page = url_for("catalog.package_history", slug=package_slug) if package_slug else None
     referrer = urlsplit(request.referrer or "")
     if not referrer.netloc or referrer.netloc == request.host:
         if referrer.path.startswith("/grids/") and grid_page:
@@ -48,8 +36,8 @@ def _history_page_of(change: Change) -> str:
         if referrer.path.startswith("/packages/") and package_page:
             return package_page
     if change.object_type in GRID_OBJECTS:
-        return grid_page or package_page or url_for("catalog.home")
-    return package_page or grid_page or url_for("catalog.home")
+        return grid_page or package_page or url_for("site.home")
+    return package_page or grid_page or url_for("site.home")
 
 
 @blueprint.post("/history/<int:change_id>/revert/")

@@ -1,0 +1,305 @@
+"""The anonymous page cache, with exact invalidation by versioned keys.
+
+Reads: anonymous ``GET``/``HEAD`` answers of the endpoints in :data:`CACHED_ENDPOINTS` are kept in the
+Flask-Caching backend (Redis with ``REDIS_URL``, else each process's memory) under a key made of the request
+(path with query string, host, ``Accept`` and the HTMX headers) and the current versions of the scopes the
+page depends on. The versions live in the database (``cache_versions``, read in one query per request), so
+every process and server agrees on them whatever the cache backend.
+
+Writes: any session (a request's, the fetch service's own, a job's, a CLI command's) records which tables it
+changed (``after_flush`` and ORM ``INSERT``/``UPDATE``/``DELETE`` statements), and just before it commits
+writes a fresh random version for each affected scope in the same transaction. The new data and the new
+versions become visible together, so nobody, the writer included, ever reads a stale page, and nothing
+depends on time. A rolled-back transaction takes its version changes with it.
+
+The CSRF token in a cached page is stored as a placeholder and each reader gets their own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from functools import wraps
+from pathlib import Path
+from typing import Callable, Iterable
+
+from flask import Flask, Response, current_app, make_response, request, session
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from sqlalchemy import String, event, inspect, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from webapp.config import SETTINGS, resource_path
+from webapp.extensions import cache, db
+from webapp.htmx import htmx_current_url, htmx_target, is_htmx
+
+logger = logging.getLogger(__name__)
+
+SITE = "site"  # lists, home, category, package, search, feeds, sitemap, API: anything a catalogue row shows
+GRID_CONTENT = "grid-content"  # features and cells, shown by grid pages (and feature counts)
+HISTORY = "history"  # recorded changes, shown on package pages
+
+# Which scopes a write to each table affects; a table not listed affects SITE (when in doubt, bump it all).
+SCOPES_BY_TABLE: dict[str, tuple[str, ...]] = {
+    "features": (GRID_CONTENT,),
+    "elements": (GRID_CONTENT,),
+    "changes": (HISTORY,),
+    "http_cache_entries": (),  # the fetch service's validators: on no page
+    "cache_versions": (),
+}
+# Columns no cached page shows: a change to only these bumps nothing (signing in sets last_login).
+UNSHOWN_COLUMNS: dict[str, frozenset[str]] = {
+    "users": frozenset({"last_login", "session_token", "password_hash", "email"}),
+}
+
+_ALL = (SITE, GRID_CONTENT, HISTORY)
+_GRID = (SITE, GRID_CONTENT)
+# The pages cached for anonymous readers, by URL rule, and the scopes each one shows. Every other readable
+# rule is listed in UNCACHED_RULES (tests/test_page_cache.py checks the url_map against both).
+CACHED_RULES: dict[str, tuple[str, ...]] = {
+    "/": (SITE,),
+    "/packages/": (SITE,),
+    "/categories/": (SITE,),
+    "/categories/<slug>/": (SITE,),
+    "/packages/p/<slug>/": _ALL,
+    "/feeds/packages/latest/atom/": (SITE,),
+    "/feeds/packages/latest/rss/": (SITE,),
+    "/sitemap.xml": (SITE,),
+    "/grids/": _GRID,
+    "/grids/g/<slug>/": _GRID,
+    "/grids/g/<slug>/cells/<int:grid_package_id>/<int:feature_id>/": _GRID,
+    "/search/": (SITE,),
+    "/search/suggest/": (SITE,),
+}
+# The API (v4 and v3) answers: every rule under these prefixes but the people endpoints (signed in only).
+CACHED_PREFIXES: dict[str, tuple[str, ...]] = {"/api/v4/": _ALL, "/api/v3/": _ALL}
+UNCACHED_RULES = {
+    "/robots.txt", "/opensearch.xml",  # no database read
+    "/api/v3/users/", "/api/v3/users/<username>/",  # signed in only
+    # Forms and sign-in steps: for signed-in people (anonymous readers are sent to sign in), or per person.
+    "/accounts/login/", "/accounts/signup/", "/accounts/github/login/", "/accounts/github/callback/",
+    "/packages/add/", "/packages/<slug>/edit/", "/packages/<slug>/delete/", "/packages/p/<slug>/flag/",
+    "/grids/add/", "/grids/g/<slug>/edit/", "/grids/g/<slug>/delete/", "/grids/g/<slug>/packages/add/",
+    "/grids/g/<slug>/features/add/", "/grids/g/<slug>/features/<int:feature_id>/edit/",
+    "/grids/g/<slug>/features/<int:feature_id>/delete/",
+    "/grids/g/<slug>/cells/<int:grid_package_id>/<int:feature_id>/edit/", "/moderation/",
+    # Rarely read pages, left out of the cache for now: history and profiles.
+    "/packages/p/<slug>/history/", "/grids/g/<slug>/history/", "/profiles/", "/profiles/<username>/",
+}
+
+_PENDING = "page_cache_scopes"
+_CSRF_PLACEHOLDER = "\x00csrf-token\x00"
+_STORED_SESSION_KEYS = {"csrf_token"}  # an anonymous session holding only these sees the shared page
+MISSING_VERSION = "0"
+
+
+class CacheVersion(db.Model):
+    """The current version of one cache scope: a random token replaced by every write the scope shows."""
+
+    __tablename__ = "cache_versions"
+
+    scope: Mapped[str] = mapped_column(String(100), primary_key=True)
+    version: Mapped[str] = mapped_column(String(32))
+
+
+# --- writes ------------------------------------------------------------------------------------------------
+
+def scopes_for_table(table: str) -> tuple[str, ...]:
+    """The scopes a write to ``table`` affects."""
+    return SCOPES_BY_TABLE.get(table, (SITE,))
+
+
+def _record(session: Session, scopes: Iterable[str]) -> None:
+    session.info.setdefault(_PENDING, set()).update(scopes)
+
+
+def _changed_columns_shown(obj) -> bool:
+    hidden = UNSHOWN_COLUMNS.get(obj.__table__.name)
+    if not hidden:
+        return True
+    state = inspect(obj)
+    changed = {attr.key for attr in state.attrs if attr.history.has_changes()}
+    return not changed or bool(changed - hidden)
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flushed(session: Session, _flush_context) -> None:
+    # Here new, dirty and deleted, and each attribute's history, still describe what was just flushed.
+    for obj in (*session.new, *session.deleted):
+        table = getattr(obj, "__table__", None)
+        if table is not None:
+            _record(session, scopes_for_table(table.name))
+    for obj in session.dirty:
+        table = getattr(obj, "__table__", None)
+        if table is not None and session.is_modified(obj) and _changed_columns_shown(obj):
+            _record(session, scopes_for_table(table.name))
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_statement(state) -> None:
+    if state.is_update or state.is_delete or state.is_insert:
+        table = getattr(state.statement, "table", None)
+        if table is not None and getattr(table, "name", None) != CacheVersion.__tablename__:
+            _record(state.session, scopes_for_table(table.name))
+
+
+@event.listens_for(Session, "before_commit")
+def _bump_versions(session: Session) -> None:
+    session.flush()  # what the commit would flush may touch more tables
+    scopes = session.info.pop(_PENDING, None)
+    if scopes:
+        bump(session, scopes)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_scopes(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is None:
+        session.info.pop(_PENDING, None)
+
+
+def bump(session: Session, scopes: Iterable[str]) -> None:
+    """Give each scope a new random version, inside ``session``'s transaction (sorted: a fixed lock order)."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    table = CacheVersion.__table__
+    for scope in sorted(scopes):
+        statement = insert(table).values(scope=scope, version=uuid.uuid4().hex)
+        connection.execute(statement.on_conflict_do_update(
+            index_elements=[table.c.scope], set_={"version": statement.excluded.version}))
+
+
+# --- reads -------------------------------------------------------------------------------------------------
+
+def scopes_for_rule(rule: str) -> tuple[str, ...] | None:
+    """The scopes the page of a URL rule shows, or None when it is never cached."""
+    if rule in UNCACHED_RULES:
+        return None
+    if rule in CACHED_RULES:
+        return CACHED_RULES[rule]
+    for prefix, scopes in CACHED_PREFIXES.items():
+        if rule.startswith(prefix):
+            return scopes
+    return None
+
+
+def _versions(scopes: tuple[str, ...]) -> list[str]:
+    rows = dict(db.session.execute(
+        select(CacheVersion.scope, CacheVersion.version).where(CacheVersion.scope.in_(scopes))).all())
+    return [rows.get(scope, MISSING_VERSION) for scope in scopes]
+
+
+def _shares_anonymous_page() -> bool:
+    return (request.method in ("GET", "HEAD") and not current_user.is_authenticated
+            and set(session.keys()) <= _STORED_SESSION_KEYS)
+
+
+def _settings_fingerprint() -> str:
+    # Settings shape pages (SITE_NAME, TIME_ZONE, PACKAGES_PER_PAGE, ...): a changed one is a different page.
+    config = current_app.config
+    return repr([config[setting.key] for setting in SETTINGS])
+
+
+def _key(endpoint: str, scopes: tuple[str, ...]) -> str:
+    parts = [endpoint, _settings_fingerprint(), request.host_url, request.full_path, request.headers.get("Accept", ""),
+             str(is_htmx()), htmx_target() or "", htmx_current_url() or "",
+             *(f"{scope}={version}" for scope, version in zip(scopes, _versions(scopes), strict=True))]
+    return "page:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _hit(stored: dict) -> Response:
+    body: bytes = stored["body"]
+    if _CSRF_PLACEHOLDER.encode() in body:
+        body = body.replace(_CSRF_PLACEHOLDER.encode(), generate_csrf().encode())
+    response = Response(body, status=200, headers=stored["headers"])
+    return response
+
+
+def _storable(response: Response) -> dict | None:
+    if (response.status_code != 200 or response.direct_passthrough or response.is_streamed
+            or "Set-Cookie" in response.headers or not set(session.keys()) <= _STORED_SESSION_KEYS):
+        return None
+    body = response.get_data()
+    token = session.get("csrf_token") and generate_csrf()
+    if token:
+        body = body.replace(token.encode(), _CSRF_PLACEHOLDER.encode())
+    headers = [(name, value) for name, value in response.headers.items() if name.lower() != "content-length"]
+    return {"body": body, "headers": headers}
+
+
+def cached_view(endpoint: str, view: Callable, scopes: tuple[str, ...]) -> Callable:
+    """Wrap ``view``: answer anonymous readers from the cache, and fill it."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not current_app.config["PAGE_CACHE"] or not _shares_anonymous_page():
+            return view(*args, **kwargs)
+        key = _key(endpoint, scopes)
+        try:
+            stored = cache.get(key)
+        except Exception:  # a cache that is down serves nothing, and the page is rendered
+            logger.warning("page cache unavailable", exc_info=True)
+            return view(*args, **kwargs)
+        if stored is not None:
+            return _hit(stored)
+        response = make_response(view(*args, **kwargs))
+        entry = _storable(response)
+        if entry is not None:
+            try:
+                cache.set(key, entry)
+            except Exception:
+                logger.warning("page cache unavailable", exc_info=True)
+        return response
+
+    return wrapper
+
+
+def clear() -> None:
+    """Drop every cached page of this app (tests; the versions alone already keep pages exact)."""
+    cache.clear()
+
+
+def register(app: Flask) -> None:
+    """Configure the cache backend and wrap every cached endpoint's view (after the blueprints are mounted)."""
+    if app.config["REDIS_URL"]:
+        app.config.setdefault("CACHE_TYPE", "RedisCache")
+        app.config.setdefault("CACHE_REDIS_URL", app.config["REDIS_URL"])
+    else:
+        app.config.setdefault("CACHE_TYPE", "SimpleCache")
+        app.config.setdefault("CACHE_THRESHOLD", 2000)
+    # A timeout only to let unused entries go (keys of replaced versions are never read again); not for freshness.
+    app.config.setdefault("CACHE_DEFAULT_TIMEOUT", 24 * 3600)
+    # One database's pages, rendered by this code: servers of another release or database never share them.
+    app.config.setdefault("CACHE_KEY_PREFIX", "pg:" + _fingerprint(
+        app.config["SQLALCHEMY_DATABASE_URI"].encode(), *_code()) + ":")
+    cache.init_app(app)
+    for rule in app.url_map.iter_rules():
+        scopes = scopes_for_rule(rule.rule)
+        if scopes is not None and "GET" in rule.methods and rule.endpoint not in _wrapped(app):
+            app.view_functions[rule.endpoint] = cached_view(rule.endpoint, app.view_functions[rule.endpoint], scopes)
+            _wrapped(app).add(rule.endpoint)
+
+
+def _fingerprint(*parts: bytes) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(hashlib.sha256(part).digest())
+    return digest.hexdigest()[:16]
+
+
+def _code() -> list[bytes]:
+    """The templates and Python code that render pages, read once at startup."""
+    files = sorted([*Path(resource_path("templates")).rglob("*.*"), *Path(__file__).parent.rglob("*.py")])
+    return [str(path.relative_to(path.parent.parent)).encode() + b"\0" + path.read_bytes() for path in files]
+
+
+def _wrapped(app: Flask) -> set[str]:
+    return app.extensions.setdefault("page_cache_endpoints", set())
+
+
+def cached_endpoints(app: Flask) -> set[str]:
+    """The endpoints whose anonymous answers are cached."""
+    return set(_wrapped(app))
