@@ -5,6 +5,7 @@ Flask's reloading development server.
 
 from __future__ import annotations
 
+import os
 import shlex
 import subprocess
 import time
@@ -20,7 +21,11 @@ DEMO_PACKAGE = "/packages/p/django-debug-toolbar/"
 
 def recipe(target: str, **variables: str) -> list[list[str]]:
     """The command lines `make <target>` would run, without running them (installs left out: the venv is there)."""
-    output = subprocess.run(["make", "-n", target, *(f"{k}={v}" for k, v in variables.items())], cwd=PROJECT_ROOT,
+    # Run as a make of its own, even when the suite itself runs under `make test` (which would add
+    # "Entering directory" lines and pass its flags down).
+    env = {key: value for key, value in os.environ.items() if key not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")}
+    output = subprocess.run(["make", "--no-print-directory", "-n", target,
+                             *(f"{k}={v}" for k, v in variables.items())], cwd=PROJECT_ROOT, env=env,
                             capture_output=True, text=True, timeout=MAKE_TIMEOUT, check=True).stdout
     commands = [shlex.split(line) for line in output.splitlines() if line.strip()]
     return [command for command in commands if "pip" not in command and command[0] not in ("touch", "python3")]
