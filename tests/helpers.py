@@ -10,11 +10,12 @@ from __future__ import annotations
 import functools
 import os
 import re
+import uuid
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import create_engine, make_url, select, text
 from werkzeug.security import generate_password_hash
 
 from tests.factories import make_user
@@ -136,6 +137,25 @@ class AuthActions:
         location = self.client.get("/profiles/").location
         match = re.match(r"^/profiles/([^/]+)/$", location or "")
         return match.group(1) if match else None
+
+
+@pytest.fixture
+def empty_database_url(app, request):
+    """A URL to a brand-new, empty database of the same kind as the test database (one per test module)."""
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    module = request.module.__name__.rsplit(".", 1)[-1]
+    if url.get_backend_name() == "sqlite":
+        yield str(url.set(database=str(Path(url.database).with_name(f"{module}-{uuid.uuid4().hex}.sqlite3"))))
+        return
+    name = f"{url.database}_{module}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield url.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import uuid
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select, text
 
 from webapp import create_app
 from webapp.catalog.models import Category, Package, Usage
@@ -64,25 +62,6 @@ def test_ids_continue_after_the_demo_data(demo):
     db.session.add(category)
     db.session.commit()
     assert category.id > 4
-
-
-@pytest.fixture
-def empty_database_url(app):
-    """A URL to a brand-new, empty database of the same kind as the test database."""
-    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
-    if url.get_backend_name() == "sqlite":
-        path = Path(url.database).with_name(f"migrations-{uuid.uuid4().hex}.sqlite3")
-        yield str(url.set(database=str(path)))
-        return
-    name = f"{url.database}_migrations"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 # SQLite cannot reflect the expression index on lower(username); PostgreSQL runs compare it.

@@ -4,12 +4,9 @@ failed transaction, and is built by the migration for rows that existed before i
 from __future__ import annotations
 
 import re
-import uuid
-from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, delete, text, update
-from sqlalchemy.engine import make_url
+from sqlalchemy import delete, text, update
 
 from tests.editing_support import post
 from tests.factories import make_category, make_grid, make_package
@@ -152,23 +149,6 @@ def test_suggestions_announce_their_count(client):
     assert "1 package and 0 grids found." in fragment
     page = client.get("/").get_data(as_text=True)
     assert 'id="search-status"' in page and 'aria-live="polite"' in page and 'aria-keyshortcuts="/"' in page
-
-
-@pytest.fixture
-def empty_database_url(app):
-    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
-    if url.get_backend_name() == "sqlite":
-        yield str(url.set(database=str(Path(url.database).with_name(f"search-{uuid.uuid4().hex}.sqlite3"))))
-        return
-    name = f"{url.database}_search_migration"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 @pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")

@@ -77,7 +77,7 @@ def test_the_factory_installs_the_hooks_and_globals(app):
     """What the blueprints used to install is there, installed by create_app."""
     names = {getattr(function, "__name__", getattr(getattr(function, "func", None), "__name__", ""))
              for function in app.after_request_funcs[None]}
-    assert {"add_vary", "personal_pages_are_not_stored", "fix_allow_header", "add_security_headers"} <= names
+    assert {"add_vary", "finish_response", "fix_allow_header", "add_security_headers"} <= names
     assert {"can_edit_grid", "github_signin_enabled", "url_with"} <= set(app.jinja_env.globals)
     assert app.login_manager.unauthorized_callback is not None
     assert app.extensions["authlib.integrations.flask_client"] is extensions.oauth

@@ -167,11 +167,9 @@ def register_response_hooks(app: Flask) -> None:
     from webapp.api.http import fix_allow_header
     from webapp.htmx import add_vary
     from webapp.http_cache import finish_response
-    from webapp.security import personal_pages_are_not_stored
 
     app.after_request(finish_response)  # first registered, so it runs after the others: it sees their Vary
     app.after_request(add_vary)
-    app.after_request(personal_pages_are_not_stored)
     app.after_request(fix_allow_header)
 
 

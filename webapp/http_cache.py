@@ -39,14 +39,16 @@ _SAFE = ("GET", "HEAD")
 
 
 def is_signed_in() -> bool:
-    """Whether a person is signed in (no session or remember-me cookie: anonymous, without looking further)."""
-    from flask_login import current_user
+    """Whether a person is signed in (no session or remember-me cookie: anonymous, without looking further).
+
+    Read from the session Flask-Login filled during the request, not from ``current_user``: the request's commit
+    has expired the user row by now, and asking it again would cost every signed-in page a query.
+    """
     from flask_login.config import COOKIE_NAME as REMEMBER_COOKIE  # the app keeps Flask-Login's name
 
     if not {current_app.config["SESSION_COOKIE_NAME"], REMEMBER_COOKIE} & set(request.cookies):
         return False
-
-    return bool(current_user.is_authenticated)
+    return "_user_id" in session
 
 
 def sets_cookie(response: Response) -> bool:

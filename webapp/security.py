@@ -9,7 +9,7 @@ import secrets
 from pathlib import Path
 from urllib.parse import SplitResult, urlsplit
 
-from flask import Flask, Response, current_app, request, session
+from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import SecurityError
 
 logger = logging.getLogger(__name__)
@@ -159,15 +159,6 @@ def untrusted_host(error: SecurityError) -> Response:
     """400 for a ``Host`` outside ``TRUSTED_HOSTS``: plain text, because no URL can be built for that host."""
     return Response("400 Bad Request: this site does not answer to that host name.\n", status=400,
                     mimetype="text/plain")
-
-
-def personal_pages_are_not_stored(response: Response) -> Response:
-    """A signed-in person's pages show their own state ("You use this"): the browser must not show a stored
-    copy when they come back with the Back button after an HTMX swap changed that state."""
-    if (request.method == "GET" and response.mimetype == "text/html" and "Cache-Control" not in response.headers
-            and "_user_id" in session):
-        response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 def register(app: Flask) -> None:
