@@ -126,10 +126,15 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_page_cache(app: Flask) -> None:
-    """The anonymous page cache (webapp/page_cache.py): backend from ``REDIS_URL``, cached views wrapped."""
-    from webapp.page_cache import register
+    """The anonymous page cache (webapp/page_cache.py): backend from ``REDIS_URL``, cached views wrapped, and the
+    front that answers cookieless requests before Flask runs (the API's rate limit still counts them)."""
+    from webapp.api.http import front_guard
+    from webapp.page_cache import PageFront, register
 
     register(app)
+    front = PageFront(app, app.wsgi_app)
+    front.guards.update({"api": front_guard, "api_v3": front_guard})
+    app.wsgi_app = front
 
 
 def register_signal_receivers(app: Flask) -> None:

@@ -13,6 +13,12 @@ versions become visible together, so nobody, the writer included, ever reads a s
 depends on time. A rolled-back transaction takes its version changes with it.
 
 The CSRF token in a cached page is stored as a placeholder and each reader gets their own.
+
+The front (:class:`PageFront`, WSGI middleware around the app) answers the common case before Flask runs: a
+``GET``/``HEAD`` without the session or remember-me cookie (crawlers, first visits, a CDN revalidating). Its
+entries are the app's finished answers, headers included (validators, ``Cache-Control``, security headers,
+compression), so a hit costs one small query and a cache read: no session, no sign-in, no hooks, no hashing.
+Visitors holding a session (a CSRF token from a form they opened) go through Flask and the view wrapper below.
 """
 
 from __future__ import annotations
@@ -26,12 +32,19 @@ from typing import Callable, Iterable
 
 from flask import Flask, Response, current_app, make_response, request, session
 from flask_login import current_user
+from flask_login.config import COOKIE_NAME as REMEMBER_COOKIE
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import String, event, inspect, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
+from werkzeug.exceptions import HTTPException
+from werkzeug.http import parse_cookie, parse_date, parse_etags, unquote_etag
+from werkzeug.routing import RequestRedirect
 
 from webapp.config import SETTINGS, resource_path
 from webapp.extensions import cache, db
+from webapp.htmx import CURRENT_URL as HTMX_CURRENT_URL
+from webapp.htmx import REQUEST as HTMX_REQUEST
+from webapp.htmx import TARGET as HTMX_TARGET
 from webapp.htmx import htmx_current_url, htmx_target, is_htmx
 
 logger = logging.getLogger(__name__)
@@ -89,6 +102,12 @@ UNCACHED_RULES = {
 }
 
 _PENDING = "page_cache_scopes"
+FRONT_FLAG = "packagegrids.page_front"  # set in the WSGI environ of a request the front will store the answer of
+# The request headers a front entry's key holds. An answer whose Vary names any other header (Cookie aside: the
+# front only sees requests without the site's cookies) is not stored by the front.
+FRONT_KEY_HEADERS = ("Accept", "Accept-Encoding", HTMX_REQUEST, HTMX_TARGET, HTMX_CURRENT_URL)
+_FRONT_KEY_ENVIRON = tuple("HTTP_" + name.upper().replace("-", "_") for name in FRONT_KEY_HEADERS)
+_NOT_MODIFIED_DROPS = {"content-length", "content-type", "content-encoding"}
 _CSRF_PLACEHOLDER = "\x00csrf-token\x00"
 _STORED_SESSION_KEYS = {"csrf_token"}  # an anonymous session holding only these sees the shared page
 MISSING_VERSION = "0"
@@ -235,8 +254,9 @@ def cached_view(endpoint: str, view: Callable, scopes: tuple[str, ...]) -> Calla
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        if not current_app.config["PAGE_CACHE"] or not _shares_anonymous_page():
-            return view(*args, **kwargs)
+        if (not current_app.config["PAGE_CACHE"] or request.environ.get(FRONT_FLAG)
+                or not _shares_anonymous_page()):
+            return view(*args, **kwargs)  # not shared, or the front stores this answer whole
         key = _key(endpoint, scopes)
         try:
             stored = cache.get(key)
@@ -255,6 +275,148 @@ def cached_view(endpoint: str, view: Callable, scopes: tuple[str, ...]) -> Calla
         return response
 
     return wrapper
+
+
+class PageFront:
+    """WSGI middleware: answers ``GET``/``HEAD`` requests that carry neither the session nor the remember-me cookie
+    for cached pages from the page cache, with the app's own finished answer, before Flask runs; on a miss, lets
+    the app answer and stores what it said when that answer is public.
+
+    ``guards`` maps a blueprint name to a function of the WSGI environ run before a hit (the API's rate limit):
+    it returns headers to put on the answer, or None to send the request on to the app (unstored).
+    """
+
+    def __init__(self, app: Flask, wsgi_app: Callable) -> None:
+        self.app = app
+        self.wsgi_app = wsgi_app
+        self.guards: dict[str, Callable[[dict], dict[str, str] | None]] = {}
+        self._scopes_by_rule: dict[tuple[str, str], tuple[str, ...] | None] = {}
+        self._engine = None
+
+    def __call__(self, environ: dict, start_response: Callable):
+        method = environ.get("REQUEST_METHOD")
+        if method not in ("GET", "HEAD") or not self.app.config["PAGE_CACHE"] or self._has_site_cookie(environ):
+            return self.wsgi_app(environ, start_response)
+        rule = self._rule(environ)
+        scopes = rule is not None and self._scopes(rule)
+        if not scopes:
+            return self.wsgi_app(environ, start_response)
+        guard = self.guards.get(rule.endpoint.rpartition(".")[0])
+        extra: dict[str, str] = {}
+        if guard is not None:
+            with self.app.app_context():
+                extra = guard(environ)
+            if extra is None:
+                return self.wsgi_app(environ, start_response)
+        try:
+            key = self._key(environ, rule.endpoint, scopes)
+            entry = self._backend().get(key)
+        except Exception:  # a cache or database that is down serves nothing here: the app answers as it can
+            logger.warning("page cache front unavailable", exc_info=True)
+            return self.wsgi_app(environ, start_response)
+        if entry is not None:
+            return self._answer(environ, start_response, entry, extra)
+        if method == "HEAD":
+            return self.wsgi_app(environ, start_response)
+        return self._fill(environ, start_response, key, extra)
+
+    def _has_site_cookie(self, environ: dict) -> bool:
+        header = environ.get("HTTP_COOKIE")
+        if not header:
+            return False
+        names = (self.app.config["SESSION_COOKIE_NAME"], REMEMBER_COOKIE)
+        if not any(name in header for name in names):
+            return False
+        cookies = parse_cookie(header)
+        return any(name in cookies for name in names)
+
+    def _rule(self, environ: dict):
+        try:
+            rule, _arguments = self.app.url_map.bind_to_environ(environ).match(return_rule=True)
+        except (HTTPException, RequestRedirect):
+            return None
+        return rule
+
+    def _scopes(self, rule) -> tuple[str, ...] | None:
+        key = (rule.rule, rule.endpoint)
+        if key not in self._scopes_by_rule:
+            self._scopes_by_rule[key] = scopes_for_rule(rule.rule) if rule.endpoint in _wrapped(self.app) else None
+        return self._scopes_by_rule[key]
+
+    def _backend(self):
+        return self.app.extensions["cache"][cache]
+
+    def _versions(self) -> dict[str, str]:
+        if self._engine is None:
+            with self.app.app_context():
+                self._engine = db.engine
+        with self._engine.connect() as connection:
+            return dict(connection.exec_driver_sql(
+                f"SELECT scope, version FROM {CacheVersion.__tablename__}").all())
+
+    def _key(self, environ: dict, endpoint: str, scopes: tuple[str, ...]) -> str:
+        versions = self._versions()
+        parts = ["front", endpoint, repr([self.app.config[setting.key] for setting in SETTINGS]),
+                 environ.get("wsgi.url_scheme", ""), environ.get("HTTP_HOST", ""), environ.get("SERVER_NAME", ""),
+                 environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""),
+                 *(environ.get(name, "") for name in _FRONT_KEY_ENVIRON),
+                 *(f"{scope}={versions.get(scope, MISSING_VERSION)}" for scope in scopes)]
+        return "page:front:" + hashlib.sha256("\n".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
+
+    def _fill(self, environ: dict, start_response: Callable, key: str, extra: dict[str, str]):
+        answer: list = []
+
+        def capture(status, headers, exc_info=None):
+            answer[:] = [status, headers]
+            return lambda _data: None  # the app never writes through it (Flask returns its body)
+
+        environ[FRONT_FLAG] = True
+        body_parts = self.wsgi_app(environ, capture)
+        try:
+            body = b"".join(body_parts)
+        finally:
+            if hasattr(body_parts, "close"):
+                body_parts.close()
+        status, headers = answer
+        entry = self._storable(status, headers, body, extra)
+        if entry is not None:
+            try:
+                self._backend().set(key, entry)
+            except Exception:
+                logger.warning("page cache front unavailable", exc_info=True)
+        start_response(status, headers)
+        return [body]
+
+    @staticmethod
+    def _storable(status: str, headers: list[tuple[str, str]], body: bytes, extra: dict[str, str]) -> dict | None:
+        names = {name.lower(): value for name, value in headers}
+        varies = {part.strip().lower() for part in names.get("vary", "").split(",") if part.strip()}
+        if (not status.startswith("200 ") or "set-cookie" in names or "public" not in names.get("cache-control", "")
+                or "etag" not in names or varies - {"cookie"} - {name.lower() for name in FRONT_KEY_HEADERS}):
+            return None
+        volatile = {name.lower() for name in extra}
+        return {"status": status, "body": body, "headers": [(n, v) for n, v in headers if n.lower() not in volatile],
+                "etag": unquote_etag(names["etag"])[0], "last_modified": names.get("last-modified")}
+
+    @staticmethod
+    def _answer(environ: dict, start_response: Callable, entry: dict, extra: dict[str, str]):
+        headers = [*entry["headers"], *extra.items()]
+        if _holds_already(environ, entry):
+            start_response("304 Not Modified", [(n, v) for n, v in headers if n.lower() not in _NOT_MODIFIED_DROPS])
+            return [b""]
+        start_response(entry["status"], headers)
+        return [b"" if environ["REQUEST_METHOD"] == "HEAD" else entry["body"]]
+
+
+def _holds_already(environ: dict, entry: dict) -> bool:
+    """The client's ``If-None-Match`` (or, without one, ``If-Modified-Since``) names this entry's body (as
+    :func:`webapp.http_cache.not_modified` decides for answers made by the app)."""
+    wanted = environ.get("HTTP_IF_NONE_MATCH")
+    if wanted:
+        return parse_etags(wanted).contains_weak(entry["etag"])
+    since = parse_date(environ.get("HTTP_IF_MODIFIED_SINCE"))
+    last_modified = parse_date(entry["last_modified"])
+    return since is not None and last_modified is not None and last_modified <= since
 
 
 def clear() -> None:

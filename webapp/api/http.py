@@ -216,7 +216,9 @@ def before_request():
     if not _is_signed_in():
         limit = current_app.config["API_RATE_LIMIT"]
         if limit > 0:
-            decision = api_rate_limiter.check(request.remote_addr or "unknown", limit)
+            # The page cache's front may have counted this request already (front_guard).
+            decision = request.environ.get(RATE_DECISION) or api_rate_limiter.check(request.remote_addr or "unknown",
+                                                                                    limit)
             request.environ[RATE_DECISION] = decision
             if not decision.allowed:
                 wait = decision.retry_after
@@ -229,6 +231,24 @@ def before_request():
     return None
 
 
+def front_guard(environ: dict) -> dict[str, str] | None:
+    """The rate limit for an API answer the page cache's front (webapp/page_cache.py) is about to give from the
+    cache: the headers the answer carries, or None (over the limit) to let the app answer with its 429."""
+    limit = current_app.config["API_RATE_LIMIT"]
+    if limit <= 0:
+        return {}
+    decision = api_rate_limiter.check(environ.get("REMOTE_ADDR") or "unknown", limit)
+    environ[RATE_DECISION] = decision
+    if not decision.allowed:
+        return None
+    return rate_headers(decision)
+
+
+def rate_headers(decision) -> dict[str, str]:
+    """The ``X-RateLimit-*`` headers of one rate-limit decision."""
+    return {"X-RateLimit-Limit": str(decision.limit), "X-RateLimit-Remaining": str(decision.remaining)}
+
+
 def after_request(response: Response) -> Response:
     """Headers every API answer carries, and a 304 when the client already has this body."""
     response.headers["Allow"] = ALLOW_HEADER
@@ -237,8 +257,7 @@ def after_request(response: Response) -> Response:
         response.headers.setdefault(key, value)
     decision = request.environ.get(RATE_DECISION)
     if decision is not None:
-        response.headers["X-RateLimit-Limit"] = str(decision.limit)
-        response.headers["X-RateLimit-Remaining"] = str(decision.remaining)
+        response.headers.update(rate_headers(decision))
     if "Cache-Control" not in response.headers:
         if response.status_code == 429:
             response.headers["Cache-Control"] = "no-store"
