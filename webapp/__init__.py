@@ -189,10 +189,11 @@ def register_template_helpers(app: Flask) -> None:
     """Filters and globals the templates use: formatting (webapp/templating.py), permissions and sign-in."""
     from webapp.accounts.oauth import github_enabled
     from webapp.accounts.permissions import TEMPLATE_GLOBALS
+    from webapp.grids.cells import CellRenderer
     from webapp.templating import register
 
     register(app)
-    app.jinja_env.globals.update(TEMPLATE_GLOBALS, github_signin_enabled=github_enabled)
+    app.jinja_env.globals.update(TEMPLATE_GLOBALS, github_signin_enabled=github_enabled, grid_cells=CellRenderer)
 
 
 def register_cli(app: Flask) -> None:

@@ -9,10 +9,12 @@ filter (:func:`safe_url`) before putting them in an attribute, so data that reac
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 URL_MAX = 500  # the length of the packages' URL columns
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Control characters, and whitespace anywhere (``\s`` matches every character ``str.isspace`` knows).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]|\s")
 
 
 def url_problem(value: str) -> str | None:
@@ -21,7 +23,7 @@ def url_problem(value: str) -> str | None:
         return "Enter a web address."
     if len(value) > URL_MAX:
         return f"At most {URL_MAX} characters."
-    if _CONTROL.search(value) or any(char.isspace() for char in value):
+    if _CONTROL.search(value):
         return "A web address cannot contain spaces or control characters."
     try:
         parts = urlsplit(value)
@@ -37,9 +39,15 @@ def url_problem(value: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4096)
+def _acceptable(value: str) -> bool:
+    return url_problem(value) is None
+
+
 def is_web_url(value: str | None) -> bool:
-    """True when ``value`` passes :func:`url_problem`."""
-    return bool(value) and url_problem(value) is None
+    """True when ``value`` passes :func:`url_problem` (remembered: pages check the same stored links again and
+    again)."""
+    return isinstance(value, str) and bool(value) and _acceptable(value)
 
 
 def safe_url(value: str | None) -> str:
