@@ -33,7 +33,7 @@ demo: db-upgrade
 ## Install, create or upgrade the database, load the demo data when it is empty, serve on 127.0.0.1:$(PORT)
 ## with gunicorn (the production server: $(WEB_CONCURRENCY) worker processes, SQLite in WAL mode shared by them).
 run: demo
-	$(BIN)/gunicorn 'webapp:create_app()' --bind 127.0.0.1:$(PORT) --workers $(WEB_CONCURRENCY) --worker-class sync --preload --access-logfile -
+	$(BIN)/gunicorn 'webapp:create_app()' --config python:webapp.gunicorn_conf --bind 127.0.0.1:$(PORT) --workers $(WEB_CONCURRENCY) --worker-class sync --preload --access-logfile -
 
 ## The same steps, then Flask's development server: reloads on code changes, debugger on errors.
 dev: demo

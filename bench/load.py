@@ -168,6 +168,7 @@ def gunicorn_command(app_spec: str, port: int, chdir: Path) -> list[str]:
     """The same setting for the site and the floor: sync workers, the app loaded before the fork."""
     return [sys.executable, "-m", "gunicorn", "--workers", str(WORKERS), "--worker-class", "sync",
             "--bind", f"{HOST}:{port}", "--chdir", str(chdir), "--preload", "--timeout", "60",
+            "--config", "python:webapp.gunicorn_conf",
             "--graceful-timeout", "2", "--log-level", "warning", app_spec]
 
 
@@ -466,7 +467,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def report(args, generator, pages, queries, sizes, cold, cold_floor, warm, floor_before, floor_after, floor_rate,
            mixed) -> None:
-    header = (f"{'page':15} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'bytes':>9} {'queries':>8} "
+    header = (f"{'page':15} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'p99/p50':>8} {'bytes':>9} {'queries':>8} "
               f"{'floor %':>8} {'errors':>7}  url")
     print()
     print("The machine may be shared and busy: absolute numbers move between runs. The floor (a Flask \"hello\" "
@@ -475,13 +476,15 @@ def report(args, generator, pages, queries, sizes, cold, cold_floor, warm, floor
     print()
     print(f"WARM, anonymous ({generator.describe(args.warm_connections, args.warm_duration)} per page, after "
           f"{WORKERS * 3} requests of each). Floor: {floor_before.rate:,.0f} req/s before the pages, "
-          f"{floor_after.rate:,.0f} after, p50 {floor_before.p50_ms:.1f} ms. Queries: first request/repeat, "
-          "in-process.")
+          f"{floor_after.rate:,.0f} after, p50 {floor_before.p50_ms:.1f} ms, p99 {floor_before.p99_ms:.1f} ms "
+          f"({floor_before.p99_ms / max(floor_before.p50_ms, 0.001):.1f}x). Queries: first request/repeat, "
+          "in-process. p99/p50: each page's tail (goal: at most 3x).")
     print(header)
     for page in pages:
         result = warm[page.name]
         first, repeat = queries[page.name]
-        print(f"{page.name:15} {result.rate:8.1f} {result.p50_ms:8.1f} {result.p99_ms:8.1f} {sizes[page.name]:9,d} "
+        print(f"{page.name:15} {result.rate:8.1f} {result.p50_ms:8.1f} {result.p99_ms:8.1f} "
+              f"{result.p99_ms / max(result.p50_ms, 0.001):7.1f}x {sizes[page.name]:9,d} "
               f"{f'{first}/{repeat}':>8} {100 * result.rate / floor_rate:7.1f}% {result.errors:7d}  {page.url}")
     print()
     print(f"COLD, anonymous (Python generator, {args.warm_connections} threads, just after the start: each of "
@@ -490,7 +493,8 @@ def report(args, generator, pages, queries, sizes, cold, cold_floor, warm, floor
     print(header.replace("  url", "  urls"))
     for page in pages:
         result = cold[page.name]
-        print(f"{page.name:15} {result.rate:8.1f} {result.p50_ms:8.1f} {result.p99_ms:8.1f} {'':>9} "
+        print(f"{page.name:15} {result.rate:8.1f} {result.p50_ms:8.1f} {result.p99_ms:8.1f} "
+              f"{result.p99_ms / max(result.p50_ms, 0.001):7.1f}x {'':>9} "
               f"{queries[page.name][0]:8d} {100 * result.rate / cold_floor.rate:7.1f}% {result.errors:7d}  "
               f"{result.requests} ({page.cold_urls[0]} ...)")
     print()

@@ -86,7 +86,7 @@ def serve(database_url: str, *, workers: int = 2, **env: str) -> Iterator[Gunico
     command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--worker-class", "sync",
                "--bind", f"127.0.0.1:{port}", "--timeout", "60", "--graceful-timeout", "2",
                # The app is built once, before the fork, so every worker answers from the first request on.
-               "--preload", "--log-level", "warning", "webapp:create_app()"]
+               "--preload", "--config", "python:webapp.gunicorn_conf", "--log-level", "warning", "webapp:create_app()"]
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=server_environment(database_url, **env),
                                    stdout=log, stderr=subprocess.STDOUT)

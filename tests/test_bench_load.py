@@ -39,10 +39,11 @@ def test_quick_run_serves_every_page_without_errors(tmp_path):
         for page, columns in rows.items():
             assert float(columns[1]) > 0, (page, output)  # req/s
     for page, columns in warm.items():
-        assert columns[7] == "0", (page, output)  # errors
-        assert int(columns[4].replace(",", "")) > 0, (page, output)  # bytes
+        assert columns[8] == "0", (page, output)  # errors
+        assert columns[4].endswith("x"), (page, output)  # p99/p50
+        assert int(columns[5].replace(",", "")) > 0, (page, output)  # bytes
     for page, columns in cold.items():
-        assert columns[6] == "0", (page, output)  # errors (no bytes column in the cold table)
+        assert columns[7] == "0", (page, output)  # errors (no bytes column in the cold table)
     assert sorted(mixed) == sorted(PAGES), output
     for page, columns in mixed.items():
         assert int(columns[1]) > 0 and float(columns[2]) > 0 and columns[5] == "0", (page, output)
