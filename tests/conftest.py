@@ -21,8 +21,11 @@ pytest_plugins = [
     "tests.fetch_support",
     "tests.github_support",
     "tests.live_server",
+    "tests.mail_support",
     "tests.page_cache_support",
+    "tests.readiness_support",
     "tests.route_sweep",
+    "tests.staff_support",
 ]
 
 class FreshContextClient(FlaskClient):
@@ -60,12 +63,13 @@ def app(tmp_path_factory):
         "API_RATE_LIMIT": 100000,
         # Throttles stay on, but high: tests of the throttles lower them (tests/test_throttle.py).
         **{key: "100000 per minute" for key in (
-            "LOGIN_RATE_LIMIT_ACCOUNT", "LOGIN_RATE_LIMIT_ADDRESS", "SIGNUP_RATE_LIMIT", "FETCH_NOW_RATE_LIMIT")},
+            "LOGIN_RATE_LIMIT_ACCOUNT", "LOGIN_RATE_LIMIT_ADDRESS", "SIGNUP_RATE_LIMIT", "FETCH_NOW_RATE_LIMIT",
+            "ACCOUNT_MAIL_RATE_LIMIT")},
         # Nothing in the tests may reach the internet: remote services point at a closed local port
         # unless a test starts a fake server and points them there.
         **{key: "http://127.0.0.1:9" for key in (
             "GITHUB_API_URL", "GITLAB_API_URL", "BITBUCKET_API_URL", "CODEBERG_API_URL", "PYPI_URL",
-            "GITHUB_OAUTH_URL")},
+            "GITHUB_OAUTH_URL", "ENDOFLIFE_URL")},
     })
     application.test_client_class = FreshContextClient
     with application.app_context():

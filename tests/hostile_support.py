@@ -11,7 +11,7 @@ from sqlalchemy import JSON, String
 
 from tests.factories import make_category, make_grid, make_package, make_user
 from tests.helpers import password_hash
-from webapp.catalog.models import Flag, Usage
+from webapp.catalog.models import Flag, PackageExample, Usage
 from webapp.extensions import db
 from webapp.fetch.models import HttpCacheEntry
 from webapp.grids.models import Element, Feature
@@ -49,6 +49,8 @@ def build_world() -> World:
         Change(object_type="package", object_id=package.id, package_id=package.id, user_id=person.id,
                field="title", old_value="old widget", new_value="widget", summary="Renamed"),
         HttpCacheEntry(package_id=package.id, url="https://api.github.com/repos/example/widget", etag='"abc"'),
+        PackageExample(package_id=package.id, title="Widget shop", url="https://shop.example.org/",
+                       created_by_id=person.id),
     ])
     package.usage_count = 1
     db.session.commit()
@@ -75,6 +77,16 @@ def _arguments(world: World, endpoint: str, names: set[str]) -> dict:
             values[name] = db.session.query(Change.id).scalar()
         elif name == "flag_id":
             values[name] = db.session.query(Flag.id).scalar()
+        elif name == "token":  # a mailed link's token, made for the person
+            from webapp.accounts import recovery
+
+            make = {"accounts.password_reset": recovery.password_reset_token,
+                    "accounts.verify_email": recovery.email_verification_token}[endpoint]
+            values[name] = make(world.person)
+        elif name == "rest":  # the rest of a retired API v1 path
+            values[name] = "packages/"
+        elif name == "name" and endpoint == "pages.page":  # a static page
+            values[name] = "about"
         else:
             raise AssertionError(f"the sweep does not know how to fill <{name}> of {endpoint}: teach it")
     return values

@@ -13,9 +13,11 @@ from werkzeug.routing import IntegerConverter, Rule
 
 from tests.factories import make_category, make_grid, make_package, make_user
 from tests.helpers import password_hash
-from webapp.catalog.models import Flag, Usage
+from webapp.accounts import recovery
+from webapp.catalog.models import Flag, PackageExample, ReleaseCycle, SupportProduct, Usage
 from webapp.extensions import db
 from webapp.history.models import Change
+from webapp.staff.models import FeaturedGrid
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 ROLES = ("anonymous", "user", "owner", "staff")
@@ -40,6 +42,8 @@ class World:
     feature: object
     change: object
     flag: object
+    example: object = None  # a site using ``listed``
+    featured: object = None  # ``grid`` featured on the home page (webapp/staff)
     clients: dict = field(default_factory=dict)
 
     def url_arguments(self) -> dict[str, dict]:
@@ -52,20 +56,38 @@ class World:
             "catalog.category_detail": {"slug": self.category.slug},
             **{endpoint: package for endpoint in (
                 "catalog.package_detail", "catalog.package_edit", "catalog.package_fetch", "catalog.package_delete",
-                "catalog.flag", "catalog.toggle_usage", "catalog.package_history")},
+                "catalog.package_deprecation",
+                "catalog.flag", "catalog.toggle_usage", "catalog.package_history",
+                "catalog.toggle_favorite", "catalog.add_example", "cards.package_card", "cards.package_badge")},
+            "cards.grid_card": grid,
+            "catalog.hide_example": {"example_id": self.example.id},
             **{endpoint: grid for endpoint in (
                 "grids.grid_detail", "grids.grid_edit", "grids.grid_lock", "grids.grid_delete",
-                "grids.grid_add_package", "grids.feature_add", "grids.grid_history")},
+                "grids.grid_add_package", "grids.feature_add", "grids.grid_history", "insights.grid_timesheet")},
             "grids.grid_remove_package": {**grid, "grid_package_id": self.member.id},
+            "compare.grid_export": {**grid, "fmt": "csv"},
+            "compare.compare_export": {"fmt": "json"},
             "grids.feature_edit": feature,
             "grids.feature_delete": feature,
             "grids.cell": cell,
             "grids.cell_edit": cell,
             "grids.cell_save": cell,
             "history.revert": {"change_id": self.change.id},
+            **{endpoint: {"category_id": self.category.id} for endpoint in (
+                "staff.category_update", "staff.category_move", "staff.category_merge")},
+            **{endpoint: {"featured_id": self.featured.id} for endpoint in (
+                "staff.unfeature_grid", "staff.move_featured_grid")},
+            **{endpoint: {"username": self.user.username} for endpoint in (
+                "staff.person", "staff.person_staff", "staff.person_block", "staff.person_rollback")},
+            **{endpoint: {"slug": self.listed.slug} for endpoint in ("pages.releases", "pages.add_to_grid")},
+            "pages.page": {"name": "about"},
+            "pages.api_v1_gone": {"rest": "packages/"},
             "moderation.approve": {"flag_id": self.flag.id},
             "moderation.dismiss": {"flag_id": self.flag.id},
             "profiles.profile": {"username": self.owner.username},
+            "profiles.edit_profile": {"username": self.owner.username},
+            "accounts.password_reset": {"token": recovery.password_reset_token(self.owner)},
+            "accounts.verify_email": {"token": recovery.email_verification_token(self.owner)},
             "api.category_detail": {"lookup": str(self.category.id)},
             "api.grid_detail": {"lookup": self.grid.slug},
             "api.package_detail": {"lookup": self.mine.slug},
@@ -75,6 +97,7 @@ class World:
             "api_v3.v3_package_detail": package,
             "api_v3.v3_user_detail": {"username": self.owner.username},
             "static": {"filename": "favicon.svg"},
+            "readiness.cycle_detail": {"product": "django", "cycle": "5.2"},
         }
 
 
@@ -92,10 +115,17 @@ def make_world() -> World:
     change = Change(object_type="package", object_id=listed.id, package_id=listed.id, user_id=user.id,
                     field="title", old_value="Listed before", new_value=listed.title, summary="renamed")
     flag = Flag(package_id=listed.id, user_id=user.id, reason="Looks like spam")
-    db.session.add_all([change, flag, Usage(user_id=user.id, package_id=listed.id)])
+    example = PackageExample(package_id=listed.id, title="Example site", url="https://example.org/",
+                             created_by_id=user.id)
+    db.session.add_all([change, flag, Usage(user_id=user.id, package_id=listed.id), example,
+                        ReleaseCycle(product=SupportProduct.DJANGO, cycle="5.2", latest="5.2.1")])
+    db.session.commit()
+    featured = FeaturedGrid(grid_id=grid.id, position=1)
+    db.session.add(featured)
     db.session.commit()
     return World(category=category, owner=owner, user=user, staff=staff, mine=mine, listed=listed, grid=grid,
-                 member=member, feature=feature, change=change, flag=flag)
+                 member=member, feature=feature, change=change, flag=flag, example=example,
+                 featured=featured)
 
 
 @pytest.fixture

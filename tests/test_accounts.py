@@ -381,11 +381,11 @@ def test_profile_runs_a_fixed_number_of_queries(client, count_queries, signed_in
         with count_queries() as counter:
             assert client.get(f"/profiles/{username}/").status_code == 200
         counts.append(counter.count)
-    # The person, packages added, packages used, recent edits; plus loading the signed-in viewer.
-    assert counts[0] == counts[1] == (5 if signed_in else 4)
+    # The person, packages added, packages used, recent edits, the site banner; plus loading the signed-in viewer.
+    assert counts[0] == counts[1] == (6 if signed_in else 5)
     with count_queries() as counter:
         assert client.get("/profiles/nobody/").status_code == 404
-    assert counter.count == (2 if signed_in else 1)
+    assert counter.count == (3 if signed_in else 2)  # the 404 page shows the site banner too
 
 
 def test_profiles_index_sends_you_to_your_profile_or_to_sign_in(client, auth):

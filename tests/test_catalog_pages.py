@@ -139,7 +139,7 @@ def test_package_page_shows_every_field(client):
         participants=["alice", "bob", "carol"], commits_over_52=[0] * 50 + [3, 4], pypi_version="2.0",
         pypi_url="https://pypi.org/project/django-old", documentation_url="https://docs.example.org/old/",
         date_repo_archived=datetime(2024, 5, 1, tzinfo=timezone.utc), deprecated_by=replacement,
-        date_deprecated=datetime(2024, 6, 1, tzinfo=timezone.utc), versions=3,
+        date_deprecated=datetime(2024, 6, 1, tzinfo=timezone.utc), deprecation_status="deprecated", versions=3,
         fetch_error="GitHub answered 500", fetch_error_at=datetime.now(timezone.utc), fetch_error_count=2,
     )
     make_grid("Old things", packages=[package])
@@ -192,8 +192,9 @@ def test_package_page_query_count_does_not_grow(client, count_queries, page_cach
         make_grid(f"Grid {index}", packages=[big, small])
     db.session.commit()
 
-    assert _package_page_queries(client, count_queries, "small") == 4
-    assert _package_page_queries(client, count_queries, "big") == 4
+    # The package (with its grids), releases, users, sites using it, release cycles, participants' profiles, banner.
+    assert _package_page_queries(client, count_queries, "small") == 8
+    assert _package_page_queries(client, count_queries, "big") == 8
 
 
 def test_list_and_home_query_counts_do_not_grow(client, count_queries, page_cache_off):
@@ -211,6 +212,7 @@ def test_list_and_home_query_counts_do_not_grow(client, count_queries, page_cach
             counts[(size, path)] = counter.count
     for path in ("/", "/packages/", "/categories/apps/", "/categories/", "/feeds/packages/latest/rss/"):
         assert counts[("small", path)] == counts[("large", path)], path
-    assert counts[("large", "/")] == 4
-    assert counts[("large", "/packages/")] == 2
-    assert counts[("large", "/categories/apps/")] == 2  # the category (with its stored count), the page
+    # Every page also reads the site banner (webapp/staff/banner.py); the home page the featured grids and package.
+    assert counts[("large", "/")] == 7
+    assert counts[("large", "/packages/")] == 4  # the stored total, the category chips, the page, the banner
+    assert counts[("large", "/categories/apps/")] == 3  # the category (with its stored count), the page, the banner

@@ -98,7 +98,10 @@ def assert_every_reader_shows(client, item: Package, grid, expected: tuple[str, 
     breakdown = _pairs(score_part)
     assert float(breakdown["Python 3"]) == (PYTHON3_POINTS if python3 else 0.0)
     shown_total = float(re.search(r"How the score of ([\d.]+) is computed", score_part).group(1))
-    parts = sum(float(breakdown[key]) for key in ("Stars", "Recent activity", "Users", "Python 3"))
+    # Each input shows its points first, then its value in brackets: "20.8 (120 stars)".
+    parts = sum(float(breakdown[key].split()[0]) for key in (
+        "Stars", "Recent activity", "Users", "Python 3", "Latest release", "Release cadence", "Supported Django",
+        "No known vulnerability"))
     assert shown_total == round(parts, 1) == round(reload(item).score, 1)  # the stored score is the breakdown's
 
     facts = _grid_facts(client.get(f"/grids/g/{grid.slug}/").get_data(as_text=True))

@@ -31,6 +31,7 @@ from webapp.extensions import db
 from webapp.fetch_status import FetchStatus
 from webapp.grids.services import GridWriteError
 from webapp.history.models import Change, ChangeAction
+from webapp.staff.services import StaffError
 
 WEBAPP = Path(webapp.__file__).parent
 TEMPLATES = WEBAPP.parent / "templates"
@@ -81,6 +82,12 @@ def _create_grid(client, auth):
     return post(client, "/grids/add/", {"title": "Taken", "slug": "taken", "description": ""})
 
 
+def _create_category(client, auth):
+    make_category("Apps", slug="apps")
+    auth.new_user("chief", staff=True)
+    return post(client, "/staff/categories/", {"title": "Apps again", "slug": "apps", "description": ""})
+
+
 def _sign_up(client, auth):
     # The sign-up form checks the name first so that every mistake shows at once; the service's AccountError
     # (two sign-ups racing for one name) goes through show_field_error to the same field with the same words.
@@ -103,6 +110,8 @@ SCENARIOS = {
                                             client, auth, repo_url="https://github.com/acme/original")),
     "new grid: address taken": Scenario(GridWriteError, "slug",
                                         "A grid with this address already exists. Choose another.", _create_grid),
+    "new category: address taken": Scenario(StaffError, "slug", "A category with this address already exists.",
+                                            _create_category),
     "sign up: username taken": Scenario(AccountError, "username", "That username is taken. Choose another.",
                                         _sign_up),
 }

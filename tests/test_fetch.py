@@ -273,8 +273,8 @@ def test_pypi_project_every_release(remote, fetcher):
     assert (prerelease.license, prerelease.development_status) == ("", "")  # PyPI only describes the latest
     no_files = version(django, "1.0.1")
     assert (no_files.upload_time, no_files.supports_python3, no_files.yanked) == (None, None, False)
-    # 0 stars, no activity, no users; Python 3: 5.
-    assert django.score == 5.0
+    # 0 stars, no activity, no users; Python 3: 5; no known vulnerability: 5 (releases years old count nothing).
+    assert django.score == 10.0
 
 
 def test_pypi_projects_licences_and_python3(remote, fetcher):
@@ -346,10 +346,10 @@ def test_repository_and_pypi_together_and_the_formula(remote, fetcher, client):
 
     fetch_package(deps.id, fetcher=fetcher)
 
-    # 26.0 (stars) + 6.9 (3 of 13 weeks) + 5 × log2(4) = 10.0 (users) + 5 (Python 3)
-    assert reload(deps).score == 47.9
+    # 26.0 (stars) + 6.9 (3 of 13 weeks) + 5 × log2(4) = 10.0 (users) + 5 (Python 3) + 5 (no known vulnerability)
+    assert reload(deps).score == 52.9
     page = client.get("/packages/p/deps/").get_data(as_text=True)
-    assert "47.9" in page
+    assert "52.9" in page
     assert FORMULA in page
 
 

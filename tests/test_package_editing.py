@@ -688,8 +688,8 @@ def test_edit_page_and_signed_in_package_page_query_counts_do_not_grow(client, p
             row[path] = counter.count
         counts.append(row)
     assert counts[0] == counts[1]
-    # user + package + categories on the edit page
-    assert counts[0]["/packages/widget/edit/"] == 3
+    # user + package + categories on the edit page, and the site banner
+    assert counts[0]["/packages/widget/edit/"] == 4
 
 
 # -- the permission matrix, endpoint by endpoint ----------------------------------------------------------------

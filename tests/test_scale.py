@@ -143,7 +143,8 @@ def _list_pages(app) -> list[str]:
     pages += [f"/grids/?sort={key}" for key in GRID_SORTS]
     # Every API list (a GET rule without arguments under /api/), v3 and v4.
     pages += sorted(rule.rule for rule in app.url_map.iter_rules()
-                    if rule.rule.startswith("/api/") and not rule.arguments and "GET" in rule.methods)
+                    if rule.rule.startswith("/api/") and not rule.arguments and "GET" in rule.methods
+                    and not rule.rule.startswith("/api/v1/"))  # API v1 is gone: a 410 reading nothing
     return pages
 
 

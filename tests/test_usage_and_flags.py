@@ -46,7 +46,7 @@ def test_the_package_page_shows_the_toggle_for_the_viewer(client, people, auth):
     package = a_package()
     page = html(client.get("/packages/p/widget/"))
     form = button(page, package.id)
-    assert "I use this" in form and 'aria-pressed="false"' in form  # anonymous: clicking leads to sign in
+    assert "Sign in to use" in form and 'action="/accounts/login/"' in form  # anonymous: it leads to sign in
     db.session.add(Usage(user_id=people.other.id, package_id=package.id))
     db.session.commit()
     auth.sign_in(people.other)

@@ -75,7 +75,7 @@ def register_extensions(app: Flask) -> None:
         app.config.setdefault(key, value)
     compress.init_app(app)
 
-    from webapp.accounts.permissions import unauthorized
+    from webapp.accounts.permissions import refuse_blocked_writes, unauthorized
     from webapp.accounts.services import user_for_session
 
     # Anonymous people on a sign-in-only view: sign-in page, HTMX redirect or JSON 401.
@@ -84,6 +84,8 @@ def register_extensions(app: Flask) -> None:
     # The session and the remember-me cookie hold "<id>.<session token>" (User.get_id): rotating the token
     # (sign-out, password change) makes every copy of them worthless.
     login_manager.user_loader(user_for_session)
+    # A blocked person reads but never writes: every unsafe request is refused here, after the CSRF check.
+    app.before_request(refuse_blocked_writes)
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         from sqlalchemy import event
@@ -112,16 +114,24 @@ def register_blueprints(app: Flask) -> None:
     from webapp.accounts.views import blueprint as accounts
     from webapp.api.views import blueprint as api_v4
     from webapp.api.views import blueprint_v3 as api_v3
+    from webapp.cards.views import blueprint as cards
     from webapp.catalog.views import blueprint as catalog
+    from webapp.compare.views import blueprint as compare
     from webapp.fetch.views import blueprint as fetch
     from webapp.grids.views import blueprint as grids
     from webapp.history.views import blueprint as history
+    from webapp.insights.views import blueprint as insights
     from webapp.moderation.views import blueprint as moderation
+    from webapp.pages.views import blueprint as pages
     from webapp.profiles.views import blueprint as profiles
+    from webapp.readiness.views import blueprint as readiness
     from webapp.search.views import blueprint as search
     from webapp.site.views import blueprint as site
+    from webapp.staff.views import blueprint as staff
+    from webapp.staff.views import changes_blueprint as changes
 
-    for blueprint in (site, catalog, grids, search, accounts, profiles, api_v4, api_v3, fetch, history, moderation):
+    for blueprint in (site, catalog, grids, search, accounts, profiles, api_v4, api_v3, fetch, history, moderation,
+                      staff, changes, pages, insights, cards, readiness, compare):
         app.register_blueprint(blueprint)
 
 
@@ -140,11 +150,15 @@ def register_page_cache(app: Flask) -> None:
 def register_signal_receivers(app: Flask) -> None:
     """Cross-domain reactions (:mod:`webapp.signals`): the fetch service fetches saved packages; the grids answer
     whether a package is gridded by others and let go of a deleted one."""
+    from webapp.catalog.services import connect_signals as connect_catalog
     from webapp.fetch.services import connect_signals as connect_fetch
     from webapp.grids.services import connect_signals as connect_grids
+    from webapp.readiness.commands import connect_signals as connect_readiness
 
+    connect_catalog()  # a reverted deprecation is rescored
     connect_fetch()
     connect_grids()
+    connect_readiness()  # the periodic refresh refreshes the release cycles too
 
 
 def register_search_index(app: Flask) -> None:
@@ -194,6 +208,9 @@ def register_template_helpers(app: Flask) -> None:
 
     register(app)
     app.jinja_env.globals.update(TEMPLATE_GLOBALS, github_signin_enabled=github_enabled, grid_cells=CellRenderer)
+    from webapp.staff.banner import current_banner
+
+    app.jinja_env.globals["site_banner"] = current_banner  # base.html shows it on every page
 
 
 def register_cli(app: Flask) -> None:
@@ -202,8 +219,9 @@ def register_cli(app: Flask) -> None:
     from webapp.demo.commands import demo_cli
     from webapp.fetch.commands import COMMANDS as fetch_commands
     from webapp.importer.commands import COMMANDS as import_commands
+    from webapp.readiness.commands import COMMANDS as readiness_commands
 
-    for command in (demo_cli, *account_commands, *import_commands, *fetch_commands):
+    for command in (demo_cli, *account_commands, *import_commands, *fetch_commands, *readiness_commands):
         app.cli.add_command(command)
 
 

@@ -176,6 +176,7 @@ SETTINGS = (
     Setting("CODEBERG_API_URL", "https://codeberg.org/api/v1"),
     Setting("CODEBERG_TOKEN", ""),
     Setting("PYPI_URL", "https://pypi.org"),
+    Setting("ENDOFLIFE_URL", "https://endoflife.date/api"),
     Setting("GITHUB_WEBHOOK_SECRET", ""),
     Setting("GITHUB_CLIENT_ID", ""),
     Setting("GITHUB_CLIENT_SECRET", ""),
@@ -223,6 +224,19 @@ SETTINGS = (
     Setting("LOGIN_RATE_LIMIT_ADDRESS", "50 per 15 minutes", _rate_limit),
     Setting("SIGNUP_RATE_LIMIT", "10 per hour", _rate_limit),
     Setting("FETCH_NOW_RATE_LIMIT", "10 per hour", _rate_limit),
+    # Mails the site sends for an account: password resets per client address and per email address asked
+    # for, and new verification links per person.
+    Setting("ACCOUNT_MAIL_RATE_LIMIT", "5 per hour", _rate_limit),
+    # Outgoing mail (webapp/mail.py): without MAIL_SERVER, mails are written to the log instead.
+    Setting("MAIL_SERVER", ""),
+    Setting("MAIL_PORT", 25, _POSITIVE),
+    Setting("MAIL_USERNAME", ""),
+    Setting("MAIL_PASSWORD", ""),
+    Setting("MAIL_USE_TLS", False, parse_bool),
+    Setting("MAIL_FROM", "Package Grids <noreply@localhost>"),
+    # How long a password reset link and an email verification link work.
+    Setting("PASSWORD_RESET_MAX_AGE", timedelta(hours=1), parse_duration),
+    Setting("EMAIL_VERIFY_MAX_AGE", timedelta(days=7), parse_duration),
     Setting("PREFERRED_URL_SCHEME", "http", _choice("http", "https")),
     Setting("PROXY_COUNT", 0, _COUNT),
 )

@@ -68,6 +68,8 @@ COUNTERS: tuple[Counter, ...] = (
     Counter("active_users", "users", "{row}.is_active", ("is_active",)),
     Counter("category_packages", "packages", LISTED, ("removed_at",), parent=("categories", "package_count"),
             key="category_id"),
+    # How many people starred each package (webapp.catalog.services.set_favorite).
+    Counter("package_favorites", "favorites", parent=("packages", "favorite_count"), key="package_id"),
 )
 
 

@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 import uuid
+from datetime import datetime
 from functools import wraps
 from pathlib import Path
 from typing import Callable, Iterable
@@ -63,7 +65,7 @@ SCOPES_BY_TABLE: dict[str, tuple[str, ...]] = {
 }
 # Columns no cached page shows: a change to only these bumps nothing (signing in sets last_login).
 UNSHOWN_COLUMNS: dict[str, frozenset[str]] = {
-    "users": frozenset({"last_login", "session_token", "password_hash", "email"}),
+    "users": frozenset({"last_login", "session_token", "password_hash", "email", "email_verified_at"}),
 }
 
 _ALL = (SITE, GRID_CONTENT, HISTORY)
@@ -76,14 +78,30 @@ CACHED_RULES: dict[str, tuple[str, ...]] = {
     "/categories/": (SITE,),
     "/categories/<slug>/": (SITE,),
     "/packages/p/<slug>/": _ALL,
+    "/packages/liked/": (SITE,),
+    "/packages/p/<slug>/badge.svg": (SITE,),
     "/feeds/packages/latest/atom/": (SITE,),
     "/feeds/packages/latest/rss/": (SITE,),
     "/sitemap.xml": (SITE,),
     "/grids/": _GRID,
     "/grids/g/<slug>/": _GRID,
+    # Ad-hoc comparisons show catalogue rows only; grid exports show the grid's cells too.
+    "/compare/": (SITE,),
+    **{f"/compare/export.{fmt}": (SITE,) for fmt in ("csv", "json", "md")},
+    **{f"/grids/g/<slug>/export.{fmt}": _GRID for fmt in ("csv", "json", "md")},
+    "/grids/g/<slug>/timesheet/": (SITE,),  # packages, releases and grid members: all in SITE
+    "/open/": _ALL,  # counts of packages, grids, people, fetches (SITE) and edits (HISTORY)
     "/grids/g/<slug>/cells/<int:grid_package_id>/<int:feature_id>/": _GRID,
     "/search/": (SITE,),
+    # Release cycles, and packages (with a grid's name and members) by what they declare.
+    "/readiness/": (SITE,),
+    "/readiness/<product>/<cycle>/": (SITE,),
     "/search/suggest/": (SITE,),
+    "/changes/": (SITE, HISTORY),
+    "/changes/atom/": (SITE, HISTORY),
+    "/packages/latest/": (SITE,),
+    "/packages/p/<slug>/releases/": (SITE,),
+    "/<any(about, faq, terms):name>/": (SITE,),
 }
 # The API (v4 and v3) answers: every rule under these prefixes but the people endpoints (signed in only).
 CACHED_PREFIXES: dict[str, tuple[str, ...]] = {"/api/v4/": _ALL, "/api/v3/": _ALL}
@@ -92,14 +110,32 @@ UNCACHED_RULES = {
     "/api/v3/users/", "/api/v3/users/<username>/",  # signed in only
     # Forms and sign-in steps: for signed-in people (anonymous readers are sent to sign in), or per person.
     "/accounts/login/", "/accounts/signup/", "/accounts/github/login/", "/accounts/github/callback/",
+    "/accounts/settings/", "/accounts/profile/", "/profiles/<username>/edit/",
+    "/accounts/password/reset/", "/accounts/password/reset/<token>/", "/accounts/email/verify/<token>/",
+    "/packages/<slug>/deprecation/",
+    "/packages/p/<slug>/sites/add/",
+    # Share cards: stored on disk by what they show, answered 304 by their ETag (webapp/cards/store.py).
+    "/card.png", "/packages/p/<slug>/card.png", "/grids/g/<slug>/card.png",
     "/packages/add/", "/packages/<slug>/edit/", "/packages/<slug>/delete/", "/packages/p/<slug>/flag/",
     "/grids/add/", "/grids/g/<slug>/edit/", "/grids/g/<slug>/delete/", "/grids/g/<slug>/packages/add/",
     "/grids/g/<slug>/features/add/", "/grids/g/<slug>/features/<int:feature_id>/edit/",
     "/grids/g/<slug>/features/<int:feature_id>/delete/",
     "/grids/g/<slug>/cells/<int:grid_package_id>/<int:feature_id>/edit/", "/moderation/",
+    # A form for anyone (its answer is a POST): its CSRF token goes in the reader's session, as sign-in's does.
+    "/readiness/check/",
     # Rarely read pages, left out of the cache for now: history and profiles.
     "/packages/p/<slug>/history/", "/grids/g/<slug>/history/", "/profiles/", "/profiles/<username>/",
+    # Staff tools: staff only.
+    "/staff/", "/staff/categories/", "/staff/home/", "/staff/people/", "/staff/people/<username>/",
+    "/packages/p/<slug>/add-to-grid/",  # a form for signed-in people
+    "/api/v1/", "/api/v1/<path:rest>", "/favicon.ico",  # no database read
+    "/health/",  # must ask the database and Redis every time
 }
+
+# Scopes every cached page is keyed by as well, whose stored version may carry an end time
+# (:func:`timed_version`): the site banner (webapp/staff/banner.py), which ends by the clock, not by a write.
+BANNER_SCOPE = "banner"
+TIMED_SCOPES = (BANNER_SCOPE,)
 
 _PENDING = "page_cache_scopes"
 FRONT_FLAG = "packagegrids.page_front"  # set in the WSGI environ of a request the front will store the answer of
@@ -222,10 +258,23 @@ def _settings_fingerprint() -> str:
     return repr([config[setting.key] for setting in SETTINGS])
 
 
+def timed_version(token: str, until: datetime) -> str:
+    """A version that means ``token`` until ``until`` and "ended" after it (for :data:`TIMED_SCOPES`)."""
+    return f"{token}@{int(until.timestamp())}"
+
+
+def _as_of_now(version: str) -> str:
+    token, _, until = version.rpartition("@")
+    if not token or not until.isdigit():
+        return version
+    return token if time.time() < int(until) else "ended"
+
+
 def _key(endpoint: str, scopes: tuple[str, ...]) -> str:
+    read = (*scopes, *TIMED_SCOPES)
     parts = [endpoint, _settings_fingerprint(), request.host_url, request.full_path, request.headers.get("Accept", ""),
              str(is_htmx()), htmx_target() or "", htmx_current_url() or "",
-             *(f"{scope}={version}" for scope, version in zip(scopes, _versions(scopes), strict=True))]
+             *(f"{scope}={_as_of_now(version)}" for scope, version in zip(read, _versions(read), strict=True))]
     return "page:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 

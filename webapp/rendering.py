@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from html import escape
+from typing import NamedTuple
 
 import nh3
 from markdown_it import MarkdownIt
@@ -51,42 +52,61 @@ def render_markdown_inline(text: str | None) -> str:
     return html
 
 
-# Keywords a grid cell may start with, and how they are shown.
-CELL_KEYWORDS = {
-    "yes": ("yes", "✔", "Yes"),
-    "y": ("yes", "✔", "Yes"),
-    "true": ("yes", "✔", "Yes"),
-    "no": ("no", "✘", "No"),
-    "n": ("no", "✘", "No"),
-    "false": ("no", "✘", "No"),
-    "+++": ("plus3", "★★★", "Excellent"),
-    "++": ("plus2", "★★", "Very good"),
-    "+": ("plus1", "★", "Good"),
-    "---": ("minus3", "▼▼▼", "Very poor"),
-    "--": ("minus2", "▼▼", "Poor"),
-    "-": ("minus1", "▼", "Weak"),
-    "?": ("unknown", "?", "Unknown"),
-}
-_KEYWORDS_LONGEST_FIRST = sorted(CELL_KEYWORDS, key=len, reverse=True)
+class CellKeyword(NamedTuple):
+    """A word a grid cell may be (or start with), shown as an icon: ``css`` names its class (``cell-<css>``)."""
+
+    css: str
+    symbol: str
+    label: str
+    spellings: tuple[str, ...]
 
 
-def split_cell(text: str | None) -> tuple[tuple[str, str, str] | None, str]:
-    """Split a cell into its keyword (class, symbol, label) and the rest of the note."""
+# The one table of cell keywords: the renderer reads it, the cell editor's help lists it, the tests walk it.
+# djangopackages.org's spellings (its ``style_element`` filter), plus y/n/true/false and ? of this site. Letters
+# match in any case; +N and -N count: +3 and more (or +++ and more) are the strongest.
+CELL_KEYWORDS: tuple[CellKeyword, ...] = (
+    CellKeyword("yes", "✔", "Yes", ("yes", "check", "good", "y", "true")),
+    CellKeyword("plus1", "✔", "Good", ("+", "+1")),
+    CellKeyword("plus2", "✔✔", "Very good", ("++", "+2")),
+    CellKeyword("plus3", "✔✔✔", "Excellent", ("+++", "+3")),
+    CellKeyword("no", "✘", "No", ("no", "bad", "negative", "evil", "sucks", "n", "false")),
+    CellKeyword("minus1", "✘", "Weak", ("-", "-1")),
+    CellKeyword("minus2", "✘✘", "Poor", ("--", "-2")),
+    CellKeyword("minus3", "✘✘✘", "Very poor", ("---", "-3")),
+    CellKeyword("unknown", "?", "Unknown", ("?",)),
+)
+_KEYWORD_BY_SPELLING = {spelling: keyword for keyword in CELL_KEYWORDS for spelling in keyword.spellings}
+# The first word of a cell: letters, a run of + or - with an optional count, or a question mark.
+_LEADING_WORD = re.compile(r"[^\W\d_]+|(\++|-+)(\d*)|\?")
+# What may follow a keyword that starts a longer cell ("yes, with signals"; not "yesterday", "n/a" or "-5%").
+_AFTER_KEYWORD = re.compile(r"$|[\s,;:.!—–]")
+_NOTE_LEAD = re.compile(r"^[\s,;:.!—–]*(?:-\s+)?")
+
+
+def _keyword_for(word: str, signs: str | None, count: str) -> CellKeyword | None:
+    if signs is None:
+        return _KEYWORD_BY_SPELLING.get(word.lower())
+    if count:
+        if len(signs) > 1 or int(count) == 0:
+            return None  # "++2" or "+0": not a keyword
+        strength = int(count)
+    else:
+        strength = len(signs)
+    return _KEYWORD_BY_SPELLING[signs[0] * min(strength, 3)]
+
+
+def split_cell(text: str | None) -> tuple[CellKeyword | None, str]:
+    """Split a cell into its keyword (when the cell is one, or starts with one as a whole word) and the note."""
     if not text:
         return None, ""
     stripped = text.strip()
-    lowered = stripped.lower()
-    for keyword in _KEYWORDS_LONGEST_FIRST:
-        if not lowered.startswith(keyword):
-            continue
-        rest = stripped[len(keyword):]
-        if keyword.isalpha() and rest[:1].isalnum():
-            continue  # "nope" or "yesterday" is prose, not a keyword
-        if keyword in {"-", "--", "---"} and rest[:1].isalnum():
-            continue  # a leading hyphen of a phrase
-        rest = rest.lstrip(" \t—–:-").strip() if keyword.isalpha() or rest[:1] in " \t—–:" else rest.strip()
-        return CELL_KEYWORDS[keyword], rest
-    return None, stripped
+    match = _LEADING_WORD.match(stripped)
+    if match is None or not _AFTER_KEYWORD.match(stripped, match.end()):
+        return None, stripped
+    keyword = _keyword_for(match.group(0), match.group(1), match.group(2) or "")
+    if keyword is None:
+        return None, stripped
+    return keyword, _NOTE_LEAD.sub("", stripped[match.end():], count=1).strip()
 
 
 def render_cell(text: str | None) -> str:
@@ -94,17 +114,19 @@ def render_cell(text: str | None) -> str:
     keyword, note = split_cell(text)
     parts = []
     if keyword:
-        css, symbol, label = keyword
-        parts.append(f'<span class="cell-icon cell-{css}" title="{label}" aria-label="{label}">{symbol}</span>')
+        parts.append(f'<span class="cell-icon cell-{keyword.css}" title="{keyword.label}" role="img" '
+                     f'aria-label="{keyword.label}">{keyword.symbol}</span>')
     if note:
         parts.append(f'<span class="cell-note">{render_markdown_inline(note)}</span>')
     return " ".join(parts)
 
 
 # Sparklines are drawn in a fixed coordinate system and stretched to each page's size (preserveAspectRatio none),
-# so one stored drawing serves the grid, the lists and the package page.
-SPARKLINE_WIDTH = 520
-SPARKLINE_HEIGHT = 100
+# so one stored drawing serves the grid, the lists and the package page. The system is small and each bar is one
+# short vertical stroke hanging from the top ("M5 0v13"; the stylesheet turns the drawing upside down), so a list
+# of 30 packages carries a few KB of drawings, not tens.
+SPARKLINE_WIDTH = 104
+SPARKLINE_HEIGHT = 24
 
 
 def _week_count(value) -> int:
@@ -115,22 +137,26 @@ def _week_count(value) -> int:
         return 0
 
 
+def _short(value: float) -> str:
+    return f"{value:.1f}".removesuffix(".0")
+
+
 def render_sparkline(counts: list[int] | None) -> str:
-    """Weekly commit counts as the inside of an SVG bar chart (a title and two paths), or "" without counts."""
+    """Weekly commit counts as the inside of an SVG bar chart (a title and two paths of vertical strokes, one a
+    week: weeks with commits, weeks without), or "" without counts."""
     counts = [_week_count(count) for count in (counts or [])]
     if not counts:
         return ""
     peak = max(counts) or 1
-    bar = SPARKLINE_WIDTH / len(counts)
-    width = max(bar * 0.8, 1)
+    step = SPARKLINE_WIDTH / len(counts)
     bars, zeros = [], []
     for index, count in enumerate(counts):
-        height = 4 if count == 0 else max(8.0, count / peak * (SPARKLINE_HEIGHT - 8))
-        (zeros if count == 0 else bars).append(
-            f"M{index * bar:.1f} {SPARKLINE_HEIGHT - height:.1f}h{width:.1f}v{height:.1f}h-{width:.1f}z")
+        height = 1 if count == 0 else max(2, round(count / peak * SPARKLINE_HEIGHT))
+        (zeros if count == 0 else bars).append(f"M{_short((index + 0.5) * step)} 0v{height}")
     title = f"{sum(counts)} commits in the last {len(counts)} weeks"
-    return (f'<title>{title}</title><path class="bar" d="{"".join(bars)}"></path>'
-            f'<path class="zero" d="{"".join(zeros)}"></path>')
+    stroke = _short(max(step * 0.8, 0.1))
+    return (f'<title>{title}</title><path class="bar" d="{"".join(bars)}" stroke-width="{stroke}"></path>'
+            f'<path class="zero" d="{"".join(zeros)}" stroke-width="{stroke}"></path>')
 
 
 RENDERERS = {

@@ -19,6 +19,11 @@ package_saved = _signals.signal("package-saved")
 # Sent with ``package_id`` when a person presses "Fetch now"; the receiver returns the fetch's status.
 fetch_requested = _signals.signal("fetch-requested")
 
+# Sent (no arguments) by every run of the periodic refresh (`flask fetch --every`, the RQ cron job) outside any
+# unit of work: a receiver refreshes what its domain keeps from elsewhere (the readiness domain: release cycles),
+# commits it itself, and may return a line saying what it did.
+periodic_refresh = _signals.signal("periodic-refresh")
+
 
 def announce(signal, **kwargs) -> str | None:
     """Send ``signal`` from the current app; the first status a receiver returns, or ``None``."""
@@ -37,6 +42,9 @@ package_claim_asked = _signals.signal("package-claim-asked")
 # receiver undoes what its domain holds of the package (the grids: their column, counts and history entries).
 package_deleting = _signals.signal("package-deleting")
 
+# Sent with ``obj`` (the object) and ``field`` by the history inside the unit of work that reverted a change of
+# one field, so the domain owning the object can recompute what follows from it (the catalogue: the score).
+change_reverted = _signals.signal("change-reverted")
 # Sent with ``query`` when a package list is filtered by text; a receiver returns an SQL condition on packages
 # (the search domain: every word of the query, found through the search index), so lists and search agree.
 package_text_filter_asked = _signals.signal("package-text-filter-asked")

@@ -10,6 +10,7 @@ from markupsafe import Markup
 
 from webapp import rendering
 from webapp.links import safe_url
+from webapp.security import site_origin
 
 
 def render_markdown(text: str | None) -> Markup:
@@ -103,6 +104,17 @@ def url_with(**changes) -> str:
     return url_for(request.endpoint, **view_args, **args)
 
 
+def absolute_url(endpoint: str, **values) -> str:
+    """``url_for(endpoint, **values)`` on the site's public origin (``SITE_URL``, else this request's host): for
+    links read off the site, like the share cards of OpenGraph tags and badge Markdown."""
+    return site_origin() + url_for(endpoint, **values)
+
+
+def canonical_url() -> str:
+    """This page's address on the site's public origin, without the query string (OpenGraph's ``og:url``)."""
+    return site_origin() + request.script_root + request.path
+
+
 def register(app: Flask) -> None:
     """Install filters and globals on ``app``'s Jinja environment."""
     app.jinja_env.filters.update(
@@ -114,7 +126,8 @@ def register(app: Flask) -> None:
         compact=compact_number,
         safe_url=safe_url,
     )
-    app.jinja_env.globals.update(url_with=url_with)
+    app.jinja_env.globals.update(url_with=url_with, cell_keywords=rendering.CELL_KEYWORDS, absolute_url=absolute_url,
+                                 canonical_url=canonical_url)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

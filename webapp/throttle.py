@@ -109,3 +109,25 @@ def throttle_fetch_now(view):
     """"Fetch now" per person (each press costs the site API quota at the repository host)."""
     return limiter.limit(_config_limit("FETCH_NOW_RATE_LIMIT"), key_func=person_key, methods=["POST"],
                          scope="fetch-now", error_message="You asked for many fetches in a short time.")(view)
+
+
+def email_key() -> str:
+    """The email address a form asks about, whatever its case."""
+    return "email:" + (request.form.get("email") or "").strip().lower()[:USERNAME_KEY_MAX * 2]
+
+
+def throttle_password_reset(view):
+    """Password reset requests per client address and per email address asked for: nobody fills someone's
+    mailbox with reset links, or probes many addresses quickly."""
+    view = limiter.limit(_config_limit("ACCOUNT_MAIL_RATE_LIMIT"), key_func=email_key, methods=["POST"],
+                         scope="password-reset-email",
+                         error_message="Too many reset links asked for this address.")(view)
+    return limiter.limit(_config_limit("ACCOUNT_MAIL_RATE_LIMIT"), key_func=get_remote_address, methods=["POST"],
+                         scope="password-reset-address",
+                         error_message="Too many password resets asked from your address.")(view)
+
+
+def throttle_account_mail(view):
+    """Mails a signed-in person has the site send to themselves (a new verification link)."""
+    return limiter.limit(_config_limit("ACCOUNT_MAIL_RATE_LIMIT"), key_func=person_key, methods=["POST"],
+                         scope="account-mail", error_message="You asked for many mails in a short time.")(view)

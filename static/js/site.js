@@ -85,3 +85,42 @@ document.addEventListener("keydown", (event) => {
   const cell = event.target.closest && event.target.closest("td.cell-editing[hx-trigger='cell-cancel']");
   if (cell) { window.htmx.trigger(cell, "cell-cancel"); }
 });
+// Enter saves a cell (its form is submitted, through htmx when it is wired); Shift+Enter starts a new line.
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Enter" || event.shiftKey || event.isComposing || event.altKey || event.ctrlKey || event.metaKey) {
+    return;
+  }
+  const box = event.target.closest && event.target.closest("textarea[data-enter-submits]");
+  if (!box || !box.form) { return; }
+  event.preventDefault();
+  box.form.requestSubmit();
+});
+// The sticky site header's and the footer's heights, for the CSS that keeps a grid's column heads in view below
+// the header (--header-h, 0 where the header scrolls away) and sizes the grid's scroller (--footer-h). The
+// stylesheet has fallbacks per width; this follows the real sizes (a header wrapping onto more lines).
+function measurePageChrome() {
+  const header = document.querySelector(".site-header");
+  const footer = document.querySelector(".site-footer");
+  const root = document.documentElement.style;
+  if (header) {
+    const sticky = getComputedStyle(header).position === "sticky";
+    root.setProperty("--header-h", (sticky ? header.offsetHeight : 0) + "px");
+  }
+  if (footer) { root.setProperty("--footer-h", footer.offsetHeight + "px"); }
+}
+if (window.ResizeObserver) {
+  const chrome = new ResizeObserver(measurePageChrome);
+  document.addEventListener("DOMContentLoaded", () => {
+    document.querySelectorAll(".site-header, .site-footer").forEach((element) => chrome.observe(element));
+  });
+}
+// A table that scrolls sideways must be reachable from the keyboard (to scroll it with the arrow keys): the
+// templates mark theirs (tabindex, role region and a name); this covers any they miss.
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll(".table-scroll:not([tabindex])").forEach((box) => {
+    box.setAttribute("tabindex", "0");
+    box.setAttribute("role", "region");
+    const caption = box.querySelector("caption");
+    box.setAttribute("aria-label", caption ? caption.textContent.trim() : "Table (scrolls sideways)");
+  });
+});

@@ -123,7 +123,7 @@ def test_back_button_after_an_htmx_swap_shows_the_current_state(page, live_serve
 def test_anonymous_usage_click_leads_to_sign_in_and_back(page, live_server, widget):
     make_user("amy", password=PASSWORD)
     page.goto(live_server("/packages/p/widget/"))
-    usage_form(page, widget).get_by_role("button", name="I use this").click()
+    usage_form(page, widget).get_by_role("button", name="Sign in to use").click()
     # A link to sign in (a GET form: the browser percent-encodes the slashes of ``next``).
     expect(page).to_have_url(re.compile(r"/accounts/login/\?next=(/|%2F)packages(/|%2F)p(/|%2F)widget(/|%2F)$"))
     form = page.locator("main form")

@@ -524,7 +524,10 @@ class FakeRemoteHosts(FakeServer):
             person = {"name": owner, "email": f"{owner}@users.noreply.github.com", "date": repo["pushed_at"]}
             newest = {"sha": sha, "commit": {"author": person, "committer": person, "message": "Last commit"},
                       "author": {"login": owner}, "committer": {"login": owner}, "parents": []}
-        link = f'<{self.base_url}/github/repositories/{repo["id"]}/commits?per_page=1&page=2>; rel="next"'
+        # One commit a page: the last page's number is how many commits there are (at least the recorded ones).
+        total = max(2, len(commits))
+        base = f'{self.base_url}/github/repositories/{repo["id"]}/commits?per_page=1'
+        link = f'<{base}&page=2>; rel="next", <{base}&page={total}>; rel="last"'
         return _json(200, [newest], {"Link": link})
 
     def _github_participation(self, full_name: str) -> Canned:
@@ -567,9 +570,13 @@ class FakeRemoteHosts(FakeServer):
                 return _json(409, {"message": "Git Repository is empty."})
             date, login = repo.commits[0]
             person = {"name": login, "email": f"{login}@example.org", "date": iso(date)}
+            pages = {}
+            if len(repo.commits) > 1:  # one commit a page: the last page's number is the number of commits
+                base = f"{self.base_url}/github/repositories/{repo.id}/commits?per_page=1"
+                pages["Link"] = f'<{base}&page=2>; rel="next", <{base}&page={len(repo.commits)}>; rel="last"'
             return _json(200, [{"sha": hashlib.sha1(f"{repo.full_name}{date}".encode()).hexdigest(),
                                 "commit": {"author": person, "committer": person, "message": "Change"},
-                                "author": {"login": login}, "parents": []}])
+                                "author": {"login": login}, "parents": []}], pages)
         if tail == "/stats/participation":
             everyone = weekly([date for date, _ in repo.commits], self.now)
             mine = weekly([date for date, login in repo.commits if login == repo.owner], self.now)

@@ -66,3 +66,73 @@ class LoginForm(FlaskForm):
     )
     remember = BooleanField("Keep me signed in on this device")
     next = HiddenField()
+
+
+def _check_email(_form, field) -> None:
+    problem = services.email_problem(field.data or "")
+    if problem:
+        raise ValidationError(problem)
+
+
+def _check_new_password(_form, field) -> None:
+    problem = services.password_problem(field.data or "")
+    if problem:
+        raise ValidationError(problem)
+
+
+def _new_password_fields():
+    password = PasswordField(
+        "New password", validators=[DataRequired("Choose a password."), _check_new_password],
+        description=f"At least {services.PASSWORD_MIN} characters.",
+        render_kw={"autocomplete": "new-password", "minlength": services.PASSWORD_MIN},
+    )
+    confirm = PasswordField(
+        "Confirm new password",
+        validators=[DataRequired("Type the password again."), EqualTo("password", "The passwords do not match.")],
+        render_kw={"autocomplete": "new-password"},
+    )
+    return password, confirm
+
+
+class PasswordResetRequestForm(FlaskForm):
+    """Asking for a password reset link by mail."""
+
+    email = EmailField(
+        "Email", filters=[_strip], validators=[DataRequired("Enter your email address."), _check_email],
+        description="The address of your account. We mail a link to choose a new password.",
+        render_kw={"autocomplete": "email", "maxlength": services.EMAIL_MAX},
+    )
+
+
+class PasswordResetForm(FlaskForm):
+    """Choosing a new password from a reset link."""
+
+    password, confirm = _new_password_fields()
+
+
+class ChangePasswordForm(FlaskForm):
+    """Changing the password while signed in (the current one is asked when there is one)."""
+
+    current_password = PasswordField(
+        "Current password", validators=[Length(max=services.PASSWORD_MAX)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    password, confirm = _new_password_fields()
+
+
+class ChangeEmailForm(FlaskForm):
+    """Changing the account's email address (verified again by mail)."""
+
+    email = EmailField(
+        "New email address", filters=[_strip], validators=[DataRequired("Enter your email address."), _check_email],
+        description="Never shown to other people. We mail a link to this address to confirm it.",
+        render_kw={"autocomplete": "email", "maxlength": services.EMAIL_MAX},
+    )
+    current_password = PasswordField(
+        "Current password", validators=[Length(max=services.PASSWORD_MAX)],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes something: only its CSRF token is posted."""

@@ -6,11 +6,12 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Index, Integer, String, func
+from sqlalchemy import Boolean, Index, Integer, String, Text, false, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.db_types import UTCDateTime, utcnow
 from webapp.extensions import db
+from webapp.rendering import rendered_from
 
 
 class User(UserMixin, db.Model):
@@ -26,11 +27,27 @@ class User(UserMixin, db.Model):
     avatar_url: Mapped[str] = mapped_column(String(500), default="")
     is_staff: Mapped[bool] = mapped_column(Boolean, default=False)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Whether the profile page shows the person's favorite packages to everyone (private by default).
+    favorites_public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Set by staff: a blocked person still reads and signs in, but every write is refused (webapp.accounts.permissions).
+    blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Part of what the session and remember-me cookies hold (get_id): a new token signs every session out.
     # Empty (a row written by SQL) matches no cookie; get_id makes a token at the next sign-in.
     session_token: Mapped[str] = mapped_column(String(64), default=lambda: new_session_token(), server_default="")
+    # Set when the person opened the link mailed to ``email``; a new address is unverified again.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The public profile (webapp/profiles): a markdown bio, its sanitised HTML made when written, and handles
+    # (usernames, not URLs) on the repository hosts and links to elsewhere, checked by webapp/accounts/profile_links.py.
+    bio: Mapped[str] = mapped_column(Text, default="", server_default="")
+    bio_html: Mapped[str] = mapped_column(Text, default="", server_default="", info=rendered_from("bio", "markdown"))
+    github_handle: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    gitlab_handle: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    bitbucket_handle: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    codeberg_handle: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    mastodon_url: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    website_url: Mapped[str] = mapped_column(String(500), default="", server_default="")
 
     @property
     def name(self) -> str:
@@ -54,3 +71,11 @@ def new_session_token() -> str:
 
 # Usernames are unique whatever their case ("Alice" and "alice" are one person), on SQLite and PostgreSQL.
 Index("uq_users_username_lower", func.lower(User.username), unique=True)
+# Password resets find accounts by email, package pages find people by their handles on a repository host,
+# whatever the case.
+Index("ix_users_email_lower", func.lower(User.email))
+Index("ix_users_github_login_lower", func.lower(User.github_login))
+Index("ix_users_github_handle_lower", func.lower(User.github_handle))
+Index("ix_users_gitlab_handle_lower", func.lower(User.gitlab_handle))
+Index("ix_users_bitbucket_handle_lower", func.lower(User.bitbucket_handle))
+Index("ix_users_codeberg_handle_lower", func.lower(User.codeberg_handle))

@@ -26,27 +26,37 @@ def is_signed_in(user) -> bool:
 
 
 def is_staff(user) -> bool:
-    """True for signed-in staff."""
-    return is_signed_in(user) and bool(getattr(user, "is_staff", False))
+    """True for signed-in staff (a blocked account is not, whatever its flag says)."""
+    return is_signed_in(user) and bool(getattr(user, "is_staff", False)) and not is_blocked(user)
+
+
+def is_blocked(user) -> bool:
+    """True for a signed-in person staff blocked: they read, but may not change anything."""
+    return is_signed_in(user) and getattr(user, "blocked_at", None) is not None
+
+
+def may_write(user) -> bool:
+    """True for a signed-in person who is not blocked: every edit permission starts here."""
+    return is_signed_in(user) and not is_blocked(user)
 
 
 def can_add(user) -> bool:
     """May add packages, grids and features."""
-    return is_signed_in(user)
+    return may_write(user)
 
 
 def can_edit_package(user, package) -> bool:
     """May edit a package's fields; a package removed by moderation is edited by staff only."""
     if getattr(package, "removed_at", None) is not None:
         return is_staff(user)
-    return is_signed_in(user)
+    return may_write(user)
 
 
 def can_edit_grid(user, grid) -> bool:
     """May edit a grid, its features and cells, and add packages to it; locked grids are for staff."""
     if getattr(grid, "is_locked", False):
         return is_staff(user)
-    return is_signed_in(user)
+    return may_write(user)
 
 
 def can_delete_package(user, package, used_or_gridded: bool, now: datetime | None = None) -> bool:
@@ -57,7 +67,7 @@ def can_delete_package(user, package, used_or_gridded: bool, now: datetime | Non
     """
     if is_staff(user):
         return True
-    if not is_signed_in(user) or used_or_gridded or package.created_by_id != user.id or package.created is None:
+    if not may_write(user) or used_or_gridded or package.created_by_id != user.id or package.created is None:
         return False
     return (now or utcnow()) - package.created <= OWN_PACKAGE_DELETE_WINDOW
 
@@ -154,7 +164,24 @@ def staff_required(view):
     return wrapped
 
 
+BLOCKED_MESSAGE = ("Your account is blocked from editing. You can still read everything; ask the staff if this is "
+                   "a mistake.")
+# What a blocked person may still post: signing out.
+BLOCKED_MAY_POST = frozenset({"accounts.logout"})
+
+
+def refuse_blocked_writes():
+    """``before_request`` hook: a blocked person's POST (PUT, PATCH, DELETE) to any route is a 403, whatever the
+    view checks, so no edit route can forget. Runs after the CSRF check."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or request.endpoint in BLOCKED_MAY_POST:
+        return None
+    if is_blocked(current_user):
+        abort(403, BLOCKED_MESSAGE)
+    return None
+
+
 TEMPLATE_GLOBALS = {
+    "is_blocked": is_blocked,
     "is_staff": is_staff,
     "can_add": can_add,
     "can_edit_package": can_edit_package,

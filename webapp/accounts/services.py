@@ -233,3 +233,38 @@ def github_user(identity: GitHubIdentity) -> User:
             # A concurrent sign-in took the username or linked this GitHub id first: look again.
             db.session.rollback()
     raise AccountError("github", "We could not create your account. Please try again.")
+
+
+def connect_github(user: User, identity: GitHubIdentity) -> None:
+    """Link a GitHub identity to ``user``'s account, so GitHub signs them in too; raise :class:`AccountError`
+    when that GitHub account already signs in to another account, or ``user`` has another one linked."""
+    owner = db.session.scalar(select(User).where(User.github_id == identity.github_id))
+    if owner is not None and owner.id != user.id:
+        name = f" {identity.login}" if identity.login else ""
+        raise AccountError("github", f"The GitHub account{name} already signs in to another account here, so it "
+                                     "cannot be linked to yours.")
+    if user.github_id is not None and user.github_id != identity.github_id:
+        name = f" {user.github_login}" if user.github_login else ""
+        raise AccountError("github", f"Your account is linked to the GitHub account{name}. Unlink it first.")
+    user.github_id = identity.github_id
+    user.github_login = identity.login or None
+    if identity.avatar_url and not user.avatar_url:
+        user.avatar_url = identity.avatar_url
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        # Someone linked the same GitHub account at the same moment.
+        db.session.rollback()
+        raise AccountError("github", "That GitHub account already signs in to another account here.") from error
+
+
+def disconnect_github(user: User) -> None:
+    """Unlink ``user``'s GitHub account; refused (:class:`AccountError`) when GitHub is their only way in."""
+    if user.github_id is None:
+        return
+    if not user.password_hash:
+        raise AccountError("github", "GitHub is the only way you sign in here. Set a password first, so you can "
+                                     "still sign in without GitHub.")
+    user.github_id = None
+    user.github_login = None
+    db.session.flush()

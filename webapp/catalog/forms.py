@@ -17,6 +17,14 @@ FLAG_REASON_MAX = 1000
 SOURCE_MAX = 500
 
 
+def _pypi_name_to_url(value):
+    """A bare PyPI project name, as step 1 of adding a package accepts it, becomes its PyPI address."""
+    if isinstance(value, str) and value and "/" not in value and ":" not in value:
+        name = pypi_name(value)
+        return f"https://pypi.org/project/{name}" if name else value
+    return value
+
+
 def _none_to_empty(value):
     return "" if value is None else value
 
@@ -70,10 +78,11 @@ class PackageForm(FlaskForm):
         render_kw={"type": "url", "maxlength": URL_MAX, "spellcheck": "false", "placeholder": "https://"},
     )
     pypi_url = StringField(
-        "PyPI URL", filters=[strip_text, _none_to_empty],
+        "PyPI URL", filters=[strip_text, _none_to_empty, _pypi_name_to_url],
         validators=[Optional(), validate_url],
-        render_kw={"type": "url", "maxlength": URL_MAX, "spellcheck": "false",
-                   "placeholder": "https://pypi.org/project/…"},
+        description="The project's PyPI page, or just its name on PyPI.",
+        render_kw={"inputmode": "url", "maxlength": URL_MAX, "spellcheck": "false", "autocapitalize": "none",
+                   "placeholder": "https://pypi.org/project/… or a name"},
     )
     documentation_url = StringField(
         "Documentation URL", filters=[strip_text, _none_to_empty],
@@ -150,4 +159,58 @@ class FlagForm(FlaskForm):
                     reject_control_characters],
         description="Spam, not a reusable package, a duplicate, malware… Staff read every report.",
         render_kw={"maxlength": FLAG_REASON_MAX, "rows": 3},
+    )
+
+
+DEPRECATION_REASON_MAX = 1000
+REPLACEMENT_MAX = 200
+
+
+class DeprecationForm(FlaskForm):
+    """Marking a package deprecated or unmaintained (``action`` "mark"), or taking the mark off ("clear").
+
+    ``replaced_by`` names the replacement by slug (the picker fills it in); the service checks it exists.
+    ``revision`` is the revision the form was loaded at.
+    """
+
+    status = SelectField(
+        "Status", choices=[("deprecated", "Deprecated: people should use something else"),
+                           ("unmaintained", "Unmaintained: nobody looks after it any more")],
+        validate_choice=True, validators=[DataRequired("Choose a status.")])
+    reason = TextAreaField(
+        "Reason", filters=[strip_text],
+        validators=[DataRequired("Say why, so people can judge."),
+                    Length(max=DEPRECATION_REASON_MAX, message=f"At most {DEPRECATION_REASON_MAX} characters."),
+                    reject_control_characters],
+        description="Shown on the package's page, for example “The authors recommend the fork.”",
+        render_kw={"maxlength": DEPRECATION_REASON_MAX, "rows": 3},
+    )
+    replaced_by = StringField(
+        "Replaced by (optional)", filters=[strip_text, _none_to_empty],
+        validators=[Optional(), Length(max=REPLACEMENT_MAX), reject_control_characters],
+        description="Type part of a listed package's name and pick it.",
+        render_kw={"maxlength": REPLACEMENT_MAX, "autocomplete": "off", "spellcheck": "false",
+                   "autocapitalize": "none", "list": "replacement-options"},
+    )
+    revision = HiddenField()
+
+
+EXAMPLE_TITLE_MAX = 100
+
+
+class ExampleForm(FlaskForm):
+    """A site that uses the package, for its "Sites using it" list."""
+
+    title = StringField(
+        "Site name", filters=[strip_text],
+        validators=[DataRequired("Name the site."),
+                    Length(max=EXAMPLE_TITLE_MAX, message=f"At most {EXAMPLE_TITLE_MAX} characters."),
+                    reject_control_characters],
+        render_kw={"maxlength": EXAMPLE_TITLE_MAX, "placeholder": "Example Inc."},
+    )
+    url = StringField(
+        "Address", filters=[strip_text],
+        validators=[DataRequired("Enter the site's address."), validate_url],
+        render_kw={"maxlength": URL_MAX, "placeholder": "https://example.org/", "inputmode": "url",
+                   "spellcheck": "false", "autocapitalize": "none"},
     )

@@ -57,19 +57,21 @@ def refresh_current_release_and_score(package: Package, releases: Iterable[Versi
     ``releases`` are all the package's stored releases (default: ``package.versions``); a writer working in
     its own session passes the ones it holds. Works on any session and neither flushes nor commits.
     """
-    chosen = current_release(package.pypi_version, package.versions if releases is None else releases)
+    releases = package.versions if releases is None else list(releases)
+    chosen = current_release(package.pypi_version, releases)
     # Assigned only when it changes: the pointer is written by an UPDATE of its own (post_update).
     if chosen is None:
         if package.current_release_id is not None:
             package.current_release = None
     elif chosen.id is None or chosen.id != package.current_release_id:
         package.current_release = chosen
-    rescore(package)
+    rescore(package, releases)
 
 
-def rescore(package: Package) -> None:
-    """Recompute ``package.score`` from its stored figures and current release (after "I use this")."""
-    package.score = package_score_breakdown(package).total
+def rescore(package: Package, releases: Iterable[Version] | None = None) -> None:
+    """Recompute ``package.score`` from its stored figures, releases (default: ``package.versions``) and current
+    release (after "I use this", a deprecation)."""
+    package.score = package_score_breakdown(package, releases).total
 
 
 __all__ = ["current_release", "refresh_current_release_and_score", "rescore"]

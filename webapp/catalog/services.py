@@ -13,7 +13,7 @@ from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from webapp.accounts.permissions import can_delete_package, is_staff
-from webapp.catalog.models import Category, Flag, FlagStatus, Package, Usage
+from webapp.catalog.models import Category, Favorite, Flag, FlagStatus, Package, PackageExample, Usage
 from webapp.catalog.queries import package_claimed_by_others
 from webapp.catalog.releases import rescore
 from webapp.db_types import utcnow
@@ -24,7 +24,7 @@ from webapp.forms import slugify
 from webapp.history import services as history
 from webapp.history.models import ChangeAction
 from webapp.repos import parse_repo_url, pypi_name
-from webapp.signals import announce, fetch_requested, package_deleting, package_saved
+from webapp.signals import announce, change_reverted, fetch_requested, package_deleting, package_saved
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ def find_duplicate(*, repo_url: str = "", slug: str = "", pypi_url: str = "",
 def category_choices() -> list[tuple[int, str]]:
     """(id, title) of every category, for the package form: one query."""
     return [(row.id, row.title) for row in db.session.execute(select(Category.id, Category.title)
-                                                              .order_by(Category.title))]
+                                                              .order_by(Category.position, Category.title))]
 
 
 def _check_unique(values: dict, exclude_id: int | None = None) -> None:
@@ -259,6 +259,74 @@ def _set_usage(user, package: Package, use: bool | None) -> bool:
     return wanted
 
 
+# -- favorites -------------------------------------------------------------------------------------------------
+
+
+def favorited(user_id: int, package_id: int) -> bool:
+    return db.session.scalar(select(func.count()).select_from(Favorite).where(
+        Favorite.user_id == user_id, Favorite.package_id == package_id)) > 0
+
+
+def set_favorite(user, package: Package, favorite: bool | None = None) -> bool:
+    """Star ``package`` for ``user`` (``favorite=True``), unstar it (``False``) or flip it (``None``).
+
+    Returns whether the user has it as a favorite now. The (user, package) primary key makes a repeated star
+    harmless; ``packages.favorite_count`` is kept by database triggers (webapp/counters.py) whatever clicks
+    race, and is read back into ``package``.
+    """
+    for attempt in (1, 2):
+        try:
+            return _set_favorite(user, package, favorite)
+        except IntegrityError:
+            # A simultaneous click inserted the row first (or the package went): look again.
+            db.session.rollback()
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _set_favorite(user, package: Package, favorite: bool | None) -> bool:
+    currently = favorited(user.id, package.id)
+    wanted = (not currently) if favorite is None else favorite
+    if wanted and not currently:
+        db.session.execute(insert(Favorite).values(user_id=user.id, package_id=package.id, created=utcnow()))
+    elif not wanted and currently:
+        db.session.execute(delete(Favorite).where(Favorite.user_id == user.id, Favorite.package_id == package.id))
+    if wanted != currently:
+        db.session.refresh(package, ["favorite_count"])  # as the trigger left it
+    return wanted
+
+
+def set_favorites_public(user, public: bool) -> None:
+    """Show ``user``'s favorites on their profile page to everyone (``True``) or to them only."""
+    user.favorites_public = bool(public)
+    db.session.flush()
+
+
+# -- sites using a package -------------------------------------------------------------------------------------
+
+
+def add_example(user, package: Package, title: str, url: str) -> PackageExample:
+    """Add a site that uses ``package`` (the form checked ``url`` with webapp/links.py), with a history entry."""
+    if package.removed_at is not None:
+        raise CatalogError("", "This package has been removed by the moderators.")
+    example = PackageExample(package_id=package.id, title=title, url=url, created_by_id=user.id)
+    db.session.add(example)
+    history.record(example, user, action=ChangeAction.CREATE, new=url, summary=f"Added site using it: {title}")
+    db.session.flush()
+    return example
+
+
+def set_example_hidden(user, example: PackageExample, hidden: bool) -> bool:
+    """Hide a site from the package page (staff), or show it again; recorded in the history, so a hide can also
+    be reverted there. Returns whether anything changed."""
+    verb = "Hid" if hidden else "Showed again"
+    changes = history.apply_changes(example, user, {"hidden": bool(hidden)},
+                                    summary=f"{verb} site using it: {example.title}")
+    db.session.flush()
+    return bool(changes)
+
+
 # -- flags -----------------------------------------------------------------------------------------------------
 
 
@@ -286,3 +354,83 @@ def flag_package(user, package: Package, reason: str) -> Flag:
         db.session.rollback()
         raise duplicate from None
     return flag
+
+
+# -- deprecation -----------------------------------------------------------------------------------------------
+
+DEPRECATION_FIELDS = ("deprecation_status", "deprecation_note", "deprecated_by_id")
+
+
+def may_mark_deprecated(user, package: Package) -> bool:
+    """Staff, or the person who added the package, may mark it deprecated or unmaintained (staff only once the
+    moderators removed it)."""
+    if is_staff(user):
+        return True
+    return (getattr(user, "is_authenticated", False) and package.removed_at is None
+            and package.created_by_id is not None and package.created_by_id == user.id)
+
+
+def find_replacement(package: Package, text: str) -> Package | None:
+    """The package named by ``text`` (a slug, else an exact title) to replace ``package``; ``None`` for blank.
+
+    Raises :class:`CatalogError` on ``replaced_by`` when no listed package has that name, or it is ``package``.
+    """
+    text = (text or "").strip()
+    if not text:
+        return None
+    replacement = db.session.scalar(
+        select(Package).where(Package.removed_at.is_(None),
+                              or_(Package.slug == text.lower(), func.lower(Package.title) == text.lower()))
+        .order_by((Package.slug == text.lower()).desc(), Package.id).limit(1))
+    if replacement is None:
+        raise CatalogError("replaced_by", f"No package named “{text[:100]}” is listed: pick one from the list.")
+    if replacement.id == package.id:
+        raise CatalogError("replaced_by", "A package cannot replace itself.")
+    return replacement
+
+
+def mark_deprecated(package: Package, user, *, status, reason: str, replacement: Package | None,
+                    submitted_revision) -> list:
+    """Mark ``package`` deprecated or unmaintained, with a reason and an optional replacement, from a form
+    loaded at ``submitted_revision``.
+
+    Each field that changes is recorded in the history, so staff can revert it there (reverting the status
+    change removes the mark). Raises :class:`~webapp.history.services.StaleEdit` when someone saved the package
+    in between (nothing is written).
+    """
+    newly_marked = package.deprecation_status is None
+    title = replacement.title if replacement is not None else None
+    summary = f"Marked {status}" + (f"; replaced by {title}" if title else "")
+    changes = history.apply_changes(
+        package, user, {"deprecation_status": status, "deprecation_note": reason,
+                        "deprecated_by_id": replacement.id if replacement is not None else None},
+        summary=summary, revision=submitted_revision)
+    if changes and newly_marked:
+        package.date_deprecated = utcnow()
+        package.deprecated_by_user_id = user.id
+    if changes:
+        rescore(package)
+    db.session.flush()
+    return changes
+
+
+def clear_deprecation(package: Package, user, submitted_revision) -> list:
+    """Take the deprecated/unmaintained mark off ``package`` (recorded, revertible). The reason and the
+    replacement stay stored, unshown, so reverting this change brings the whole mark back."""
+    changes = history.apply_changes(package, user, {"deprecation_status": None},
+                                    summary="No longer marked deprecated", revision=submitted_revision)
+    if changes:
+        rescore(package)
+    db.session.flush()
+    return changes
+
+
+def _rescore_reverted_package(_sender, *, obj, field: str, **_extra) -> None:
+    if isinstance(obj, Package) and field in DEPRECATION_FIELDS:
+        rescore(obj)
+        db.session.flush()
+
+
+def connect_signals() -> None:
+    """What the catalogue reacts to: a reverted deprecation changes the package's score."""
+    change_reverted.connect(_rescore_reverted_package)

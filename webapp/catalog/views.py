@@ -7,10 +7,11 @@ from flask import Blueprint, abort, current_app, flash, make_response, redirect,
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
-from webapp.accounts.permissions import can_edit_package, is_staff, login_required, safe_next
+from webapp.accounts.permissions import can_edit_package, is_staff, login_required, safe_next, staff_required
 from webapp.catalog import queries, services
-from webapp.catalog.forms import EditPackageForm, FlagForm
+from webapp.catalog.forms import DeprecationForm, EditPackageForm, ExampleForm, FlagForm
 from webapp.catalog.models import Package
+from webapp.catalog.participants import package_participants
 from webapp.catalog.scoring import FORMULA as SCORE_FORMULA
 from webapp.catalog.scoring import package_score_breakdown
 from webapp.db_types import id_from_text
@@ -27,14 +28,35 @@ blueprint = Blueprint("catalog", __name__)
 
 
 def _list_arguments() -> dict:
+    """The list's filter, order (``sort``, and ``dir``: asc or desc) and page; anything unknown reads as the default."""
     sort = request.args.get("sort", queries.DEFAULT_PACKAGE_SORT)
     if sort not in queries.PACKAGE_SORTS:
         sort = queries.DEFAULT_PACKAGE_SORT
-    return {"query": request.args.get("q", "")[:200], "sort": sort, "page": request.args.get("page", 1, type=int)}
+    direction = request.args.get("dir", "")
+    reverse = direction in ("asc", "desc") and direction != queries.natural_direction(sort)
+    return {"query": request.args.get("q", "")[:200], "sort": sort, "reverse": reverse,
+            "page": request.args.get("page", 1, type=int)}
+
+
+def _list_context(arguments: dict) -> dict:
+    natural = queries.natural_direction(arguments["sort"])
+    return {"query": arguments["query"], "sort": arguments["sort"], "sorts": queries.PACKAGE_SORTS,
+            "direction": ({"asc": "desc", "desc": "asc"}[natural] if arguments["reverse"] else natural),
+            "natural_directions": {key: queries.natural_direction(key) for key in queries.PACKAGE_SORTS}}
+
+
+def _viewer_id() -> int | None:
+    return current_user.id if current_user.is_authenticated else None
+
+
+def _favorited_on(listing) -> set[int]:
+    """The packages of a list page the signed-in viewer starred (one query; none for anonymous readers)."""
+    return queries.favorited_among(_viewer_id(), [package.id for package in listing.items])
 
 
 def _render_listing(template: str, **context):
     """The full page, or only its result block when HTMX swaps the list."""
+    context.setdefault("favorited", _favorited_on(context["page"]))
     if is_htmx("package-results"):
         return render_block(template, "results", **context)
     return render_template(template, **context)
@@ -42,10 +64,14 @@ def _render_listing(template: str, **context):
 
 @blueprint.get("/packages/")
 def package_list():
+    """Every listed package; ``?category=<slug>`` keeps one category's (chips link there; an unknown slug shows all)."""
     arguments = _list_arguments()
-    listing = queries.package_page(**arguments, per_page=current_app.config["PACKAGES_PER_PAGE"])
-    return _render_listing("catalog/package_list.html", page=listing, category=None, query=arguments["query"],
-                           sort=arguments["sort"], sorts=queries.PACKAGE_SORTS)
+    categories = queries.categories_with_counts()
+    wanted = request.args.get("category", "")
+    chosen = next((category for category, _count in categories if category.slug == wanted), None)
+    listing = queries.package_page(category=chosen, **arguments, per_page=current_app.config["PACKAGES_PER_PAGE"])
+    return _render_listing("catalog/package_list.html", page=listing, category=None, chips=categories,
+                           chosen_category=chosen, **_list_context(arguments))
 
 
 @blueprint.get("/categories/")
@@ -58,23 +84,32 @@ def category_detail(slug: str):
     category = queries.category_or_404(slug)
     arguments = _list_arguments()
     listing = queries.package_page(category=category, **arguments, per_page=current_app.config["PACKAGES_PER_PAGE"])
-    return _render_listing("catalog/package_list.html", page=listing, category=category, query=arguments["query"],
-                           sort=arguments["sort"], sorts=queries.PACKAGE_SORTS)
+    return _render_listing("catalog/package_list.html", page=listing, category=category, chips=None,
+                           chosen_category=None, **_list_context(arguments))
 
 
 @blueprint.get("/packages/p/<slug>/")
 def package_detail(slug: str):
     viewer_id = current_user.id if current_user.is_authenticated else None
-    detail = queries.package_detail(slug, viewer_id=viewer_id)
+    detail = queries.package_detail(slug, viewer_id=viewer_id, show_hidden_examples=is_staff(current_user))
     if detail is None:
         abort(404, f"There is no package “{slug}”.")
     latest = detail.package.current_release
-    score = package_score_breakdown(detail.package)
+    cycles = queries.release_cycle_table()
+    supported_django = tuple(cycle.cycle for cycle in cycles.supported("django")) or None
+    score = package_score_breakdown(detail.package, detail.releases, supported_django, look_up_cycles=False)
     can_delete = current_user.is_authenticated and services.may_delete(current_user, detail.package)
     return render_template("catalog/package_detail.html", detail=detail, package=detail.package, latest=latest,
                            score=score, score_formula=SCORE_FORMULA, can_delete=can_delete,
+                           participants=package_participants(detail.package),
+                           cycles=cycles,
+                           can_mark_deprecated=services.may_mark_deprecated(current_user, detail.package),
+                           # Asked only when the package has known vulnerabilities (their count is stored).
+                           vulnerabilities=(queries.vulnerabilities_of([detail.package.id]).get(detail.package.id)
+                                            if detail.package.vulnerability_count else None),
                            # Anonymous people get a sign-in link: a form would put a CSRF token in their session.
-                           flag_form=FlagForm() if current_user.is_authenticated else None)
+                           flag_form=FlagForm() if current_user.is_authenticated else None,
+                           example_form=ExampleForm(formdata=None) if current_user.is_authenticated else None)
 
 
 @blueprint.get("/packages/p/<slug>/history/")
@@ -212,9 +247,11 @@ def toggle_usage(slug: str):
     wanted = {"1": True, "0": False}.get(request.form.get("use", ""))
     used = services.set_usage(current_user, package, wanted)
     if is_htmx():
+        stat = bool(request.form.get("stat"))
+        extra = {"usage_users": queries.package_users(package.id)} if stat else {}
         return render_template("_partials/usage_button.html", package=package, used=used, usage_next=_back_to(package),
-                               usage_stat=bool(request.form.get("stat")), usage_cell=bool(request.form.get("cell")),
-                               usage_oob=bool(request.form.get("stat") or request.form.get("cell")))
+                               usage_stat=stat, usage_cell=bool(request.form.get("cell")),
+                               usage_oob=bool(stat or request.form.get("cell")), **extra)
     flash(f"You use {package.title}." if used else f"You no longer use {package.title}.", "success")
     return redirect(_back_to(package))
 
@@ -247,3 +284,139 @@ def flag(slug: str):
         return _flag_response(package, form, 409, error.message, "warning")
     return _flag_response(package, FlagForm(formdata=None), 200,
                           "Thank you. Staff will review your report.", "success")
+
+
+# -- deprecation -----------------------------------------------------------------------------------------------
+
+
+def _deprecation_page(form: DeprecationForm, package: Package, status: int = 200, **context):
+    return render_template("catalog/package_deprecation.html", form=form, package=package, **context), status
+
+
+def _deprecation_form_for(package: Package) -> DeprecationForm:
+    return DeprecationForm(formdata=None, data={
+        "status": str(package.deprecation_status or "deprecated"), "reason": package.deprecation_note or "",
+        "replaced_by": package.deprecated_by.slug if package.deprecated_by else "", "revision": package.revision})
+
+
+@blueprint.route("/packages/<slug>/deprecation/", methods=["GET", "POST"])
+@login_required
+def package_deprecation(slug: str):
+    package = queries.package_or_404(slug)
+    if not services.may_mark_deprecated(current_user, package):
+        abort(403, "Only staff, or the person who added the package, can mark it deprecated or unmaintained.")
+    if request.method != "POST":  # GET and HEAD only show the page (and the picker's choices): state changes on POST
+        if is_htmx("replacement-options"):
+            candidates = queries.replacement_candidates(request.args.get("replaced_by", "")[:200], package.id)
+            return render_block("catalog/package_deprecation.html", "replacement_options", candidates=candidates)
+        return _deprecation_page(_deprecation_form_for(package), package)
+
+    form = DeprecationForm()
+    clearing = request.form.get("action") == "clear"
+    if not clearing and not form.validate():
+        return _deprecation_page(form, package, 422)
+    package_id = package.id
+    try:
+        if clearing:
+            changes = services.clear_deprecation(package, current_user, form.revision.data)
+        else:
+            replacement = services.find_replacement(package, form.replaced_by.data)
+            changes = services.mark_deprecated(package, current_user, status=form.status.data,
+                                               reason=form.reason.data, replacement=replacement,
+                                               submitted_revision=form.revision.data)
+    except StaleEdit:
+        current = queries.package_by_id(package_id, fresh=True)
+        if current is None:
+            abort(404, "This package was deleted while you edited it.")
+        form.revision.data = current.revision
+        return _deprecation_page(form, current, 409, conflict=True)
+    except services.CatalogError as error:
+        show_field_error(form, error)
+        return _deprecation_page(form, package, 422)
+    if not changes:
+        flash("Nothing changed.", "info")
+    elif clearing:
+        flash(f"{package.title} is no longer marked deprecated.", "success")
+    else:
+        flash(f"Marked {package.title} {form.status.data}.", "success")
+    return redirect(url_for("catalog.package_detail", slug=package.slug))
+
+
+# -- favorites -------------------------------------------------------------------------------------------------
+
+
+@blueprint.get("/packages/liked/")
+def liked_packages():
+    """The most starred packages."""
+    listing = queries.liked_page(page=request.args.get("page", 1, type=int),
+                                 per_page=current_app.config["PACKAGES_PER_PAGE"])
+    return render_template("catalog/liked.html", page=listing, favorited=_favorited_on(listing))
+
+
+@blueprint.post("/packages/p/<slug>/favorite/")
+@login_required
+def toggle_favorite(slug: str):
+    package = queries.package_or_404(slug)
+    wanted = {"1": True, "0": False}.get(request.form.get("favorite", ""))
+    favorited = services.set_favorite(current_user, package, wanted)
+    if is_htmx():
+        return render_template("_partials/favorite_button.html", package=package, favorited=favorited,
+                               favorite_next=_back_to(package), favorite_compact=bool(request.form.get("compact")))
+    flash(f"{package.title} is one of your favorites." if favorited
+          else f"{package.title} is no longer one of your favorites.", "success")
+    return redirect(_back_to(package))
+
+
+@blueprint.post("/favorites/visibility/")
+@login_required
+def favorites_visibility():
+    public = request.form.get("public") == "1"
+    services.set_favorites_public(current_user, public)
+    flash("Everyone can now see your favorites on your profile." if public
+          else "Your favorites are now private: only you see them on your profile.", "success")
+    return redirect(safe_next(request.form.get("next")) or f"/profiles/{current_user.username}/")
+
+
+# -- sites using a package -------------------------------------------------------------------------------------
+
+
+def _examples_response(package: Package, form: ExampleForm, status: int, message: str | None = None):
+    if is_htmx():
+        # HTMX swaps 2xx answers only: the section with the form's errors, or the new list, is the answer.
+        return render_template("_partials/package_examples.html", package=package, example_form=form,
+                               examples=queries.package_examples(package.id, include_hidden=is_staff(current_user)),
+                               example_message=message)
+    if message and status < 400:
+        flash(message, "success")
+        return redirect(url_for("catalog.package_detail", slug=package.slug) + "#sites-h")
+    return render_template("catalog/example_add.html", package=package, example_form=form), status
+
+
+@blueprint.route("/packages/p/<slug>/sites/add/", methods=["GET", "POST"])
+@login_required
+def add_example(slug: str):
+    package = queries.package_or_404(slug)
+    if package.removed_at is not None:
+        abort(403, "This package has been removed by the moderators.")
+    form = ExampleForm()
+    if request.method != "POST":  # GET and HEAD only show the page: state changes on POST
+        return render_template("catalog/example_add.html", package=package, example_form=form)
+    if not form.validate():
+        return _examples_response(package, form, 422)
+    services.add_example(current_user, package, form.title.data, form.url.data)
+    return _examples_response(package, ExampleForm(formdata=None), 200, f"Thank you: {form.title.data} is listed.")
+
+
+@blueprint.post("/packages/sites/<int:example_id>/hide/")
+@staff_required
+def hide_example(example_id: int):
+    example = queries.example_by_id(example_id)
+    if example is None:
+        abort(404, "There is no such site.")
+    hidden = request.form.get("hidden", "1") != "0"
+    services.set_example_hidden(current_user, example, hidden)
+    package = example.package
+    if is_htmx():
+        return _examples_response(package, ExampleForm(formdata=None), 200)
+    flash(f"Hid {example.title}." if hidden else f"{example.title} is shown again.", "success")
+    return redirect(url_for("catalog.package_detail", slug=package.slug) + "#sites-h")

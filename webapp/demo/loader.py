@@ -14,6 +14,12 @@ from sqlalchemy import func, select
 from webapp.accounts.models import User
 from webapp.catalog.models import Category, Package, Usage, Version
 from webapp.catalog.releases import refresh_current_release_and_score
+from webapp.demo.community import add_favorites_and_sites
+from webapp.demo.featured import add_featured
+from webapp.demo.health import add_illustrative_health
+from webapp.demo.history import add_illustrative_history
+from webapp.demo.profiles import add_demo_profiles
+from webapp.demo.readiness import add_illustrative_classifiers, load_release_cycles
 from webapp.extensions import db
 from webapp.grids.models import Element, Feature, Grid, GridPackage
 from webapp.sequences import reset_sequences
@@ -176,13 +182,19 @@ def load_demo(seed: int = 2674) -> dict[str, int]:
                                  created=now - timedelta(days=rng.randrange(1, 900))))
             package.usage_count += 1
             usage_count += 1
+    add_illustrative_health(packages, None, now)
+    add_illustrative_classifiers(packages.values(), load_release_cycles(), seed + 12)
     for package in packages.values():
         refresh_current_release_and_score(package)
     db.session.flush()
+    add_illustrative_history(packages.values(), rng, now)
+    add_featured(packages)
+    community = add_favorites_and_sites(list(packages.values()), users, seed + 13, now)
+    community["linked_participants"] = add_demo_profiles(users, list(packages.values()), seed + 14, now)
     reset_sequences()
     db.session.flush()
     return {"categories": len(CATEGORIES), "packages": len(packages), "grids": grid_count,
-            "features": feature_count, "cells": cell_count, "users": len(users), "usages": usage_count}
+            "features": feature_count, "cells": cell_count, "users": len(users), "usages": usage_count, **community}
 
 
 def _seed_package(seed: dict) -> Package:

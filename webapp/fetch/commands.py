@@ -15,6 +15,7 @@ from webapp.db_types import utcnow
 from webapp.fetch import queries
 from webapp.fetch.services import RunSummary, fetch_many
 from webapp.fetch_status import FetchStatus
+from webapp.signals import answers, periodic_refresh
 
 
 def _duration_option(ctx, param, value):
@@ -34,7 +35,8 @@ def _duration_option(ctx, param, value):
 @click.option("--workers", type=click.IntRange(1, 64), help="Threads fetching at once (default FETCH_WORKERS, 8).")
 @click.option("--enqueue", is_flag=True, help="Queue one RQ job per package on REDIS_URL; `rq worker fetch` runs them.")
 @click.option("--every", callback=_duration_option, metavar="DURATION",
-              help="Periodic refresh: run again and again, waiting this long in between (e.g. 6h).")
+              help="Periodic refresh: run again and again, waiting this long in between (e.g. 6h); each run also "
+                   "refreshes the release cycles.")
 @click.option("--times", type=click.IntRange(1), help="With --every: stop after this many runs.")
 @with_appcontext
 def fetch_command(slugs, all_packages, stale_after, workers, enqueue, every, times):
@@ -61,6 +63,10 @@ def fetch_command(slugs, all_packages, stale_after, workers, enqueue, every, tim
                        "`rq worker --url \"$REDIS_URL\" --with-scheduler fetch` runs them.")
         else:
             _run_in_process(package_ids, workers)
+        if every is not None:
+            # What other domains keep from elsewhere (the release cycles) is refreshed with every periodic run.
+            for line in answers(periodic_refresh):
+                click.echo(line)
         runs += 1
         if every is None or (times and runs >= times):
             return

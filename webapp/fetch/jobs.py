@@ -120,3 +120,17 @@ def enqueue_stale_job() -> int:
             return enqueue_stale_job()
     cutoff = utcnow() - current_app.config["FETCH_STALE_AFTER"]
     return enqueue_many(stale_package_ids(cutoff))
+
+
+def periodic_refresh_job() -> int:
+    """Periodic job (see :mod:`webapp.fetch.cron`): what other domains keep from elsewhere (the release cycles of
+    the readiness pages) is refreshed by their receivers of :data:`webapp.signals.periodic_refresh`."""
+    if not has_app_context():
+        with _worker_app().app_context():
+            return periodic_refresh_job()
+    from webapp.signals import answers, periodic_refresh
+
+    lines = answers(periodic_refresh)
+    for line in lines:
+        logger.info("%s", line)
+    return len(lines)

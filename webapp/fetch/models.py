@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.db_types import UTCDateTime, utcnow
@@ -30,3 +30,26 @@ class HttpCacheEntry(db.Model):
     last_modified: Mapped[str] = mapped_column(String(100), default="")
     body: Mapped[str | None] = mapped_column(Text)
     updated: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class FetchDay(db.Model):
+    """How many package fetches were written on one day, and how many of them failed: one row a day, added to by
+    every write of the fetch service (the open statistics page reads the fetches per week and the success rate)."""
+
+    __tablename__ = "fetch_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    fetched: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FetchQuota(db.Model):
+    """The API quota a host last reported (``X-RateLimit-*`` headers), as the latest fetch saw it."""
+
+    __tablename__ = "fetch_quotas"
+
+    host: Mapped[str] = mapped_column(String(50), primary_key=True)
+    limit: Mapped[int | None] = mapped_column(Integer)
+    remaining: Mapped[int] = mapped_column(Integer, default=0)
+    reset_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -14,17 +14,20 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
 
 from flask import current_app, g, has_request_context
 from sqlalchemy import Engine, delete, select
+from sqlalchemy import insert as plain_insert
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from webapp.catalog.models import Package, Version
+from webapp.catalog.models import Package, Version, Vulnerability
 from webapp.catalog.releases import refresh_current_release_and_score
+from webapp.catalog.trends import forget_snapshots, record_snapshots, refresh_trend_charts
+from webapp.db_types import utcnow
 from webapp.fetch.fetcher import Fetcher
 from webapp.fetch.handlers.base import UNCHANGED, RepoData
 from webapp.fetch.handlers.pypi import PypiData
@@ -37,7 +40,7 @@ from webapp.fetch.http import (
     RunStats,
     package_deadline,
 )
-from webapp.fetch.models import HttpCacheEntry
+from webapp.fetch.models import FetchDay, FetchQuota, HttpCacheEntry
 from webapp.fetch_status import FetchStatus
 from webapp.history.models import Change, ChangeAction
 from webapp.history.services import as_text
@@ -118,6 +121,7 @@ class _Fetched:
     repo: _Part | None
     pypi: _Part | None
     now: datetime
+    quotas: dict[str, tuple[int | None, int, float | None]] = field(default_factory=dict)  # host: limit, left, reset
 
 
 def fetch_package(package_id: int, *, fetcher: Fetcher | None = None, engine: Engine | None = None) -> FetchOutcome:
@@ -228,7 +232,7 @@ def _fetch_remote(package_id: int, fetcher: Fetcher, engine: Engine) -> _Fetched
     except QuotaExhausted as error:
         logger.info("%s: %s", snapshot.slug, error)
         return FetchOutcome(package_id, snapshot.slug, status=FetchStatus.QUOTA, resume_at=error.resume_at)
-    return _Fetched(snapshot, repo, pypi, now)
+    return _Fetched(snapshot, repo, pypi, now, _quotas(fetcher))
 
 
 def _write_or_fail(engine: Engine, items: list[_Fetched]) -> list[FetchOutcome]:
@@ -419,6 +423,9 @@ def _write_together(engine: Engine, items: list[_Fetched]) -> list[FetchOutcome]
         outcomes = [_apply(session, item, packages.get(item.snapshot.id), releases[item.snapshot.id], validators)
                     for item in items]
         _store_validators(session, validators)
+        _record_trends(session, items, outcomes, packages, releases)
+        _record_fetch_day(session, items, outcomes)
+        _store_quotas(session, items)
         return outcomes
 
 
@@ -467,6 +474,7 @@ def _apply_repo(session: Session, package: Package, data: RepoData, now: datetim
     _set(package, "repo_watchers", data.stars, changed)
     _set(package, "repo_forks", data.forks, changed)
     _set(package, "last_commit_date", data.last_commit_date, changed)
+    _set(package, "commit_count", data.commit_count, changed)
     _set(package, "participants", data.participants, changed)
     _set(package, "commits_over_52", data.commits_over_52, changed)
     if data.archived is not UNCHANGED:
@@ -502,6 +510,7 @@ def _follow_rename(session: Session, package: Package, html_url: str | None, cha
 def _apply_pypi(session: Session, package: Package, data: PypiData, stored: dict[str, Version],
                 changed: list[str]) -> None:
     _set(package, "pypi_version", data.version, changed)
+    _store_vulnerabilities(session, package, data, changed)
     if data.documentation_url and (not package.documentation_url or package.documentation_url_from_pypi):
         _set(package, "documentation_url", data.documentation_url, changed)
         package.documentation_url_from_pypi = True
@@ -526,12 +535,27 @@ def _apply_pypi(session: Session, package: Package, data: PypiData, stored: dict
             _set(version, "license", release.license, releases_changed, release.number)
         if release.development_status is not None:
             _set(version, "development_status", release.development_status, releases_changed, release.number)
+        if release.classifiers is not None:  # the declared Django, Python and Wagtail versions follow them
+            _set(version, "classifiers", release.classifiers, releases_changed, release.number)
     # Releases PyPI no longer lists are hidden, never deleted.
     for number, version in stored.items():
         if number not in listed:
             _set(version, "hidden", True, releases_changed, number)
     if releases_changed:
         changed.append("versions")
+
+
+def _store_vulnerabilities(session: Session, package: Package, data: PypiData, changed: list[str]) -> None:
+    """Replace the package's known vulnerabilities with those PyPI lists now (a 304 or a failed answer never
+    gets here, so the last good list stays)."""
+    rows = [{"package_id": package.id, "version": data.version, "advisory_id": advisory.advisory_id,
+             "aliases": advisory.aliases, "summary": clean_value(advisory.summary), "fixed_in": advisory.fixed_in,
+             "link": advisory.link, "created": utcnow()} for advisory in data.vulnerabilities]
+    if package.vulnerability_count or rows:  # nothing stored and nothing listed: no statement at all
+        session.execute(delete(Vulnerability).where(Vulnerability.package_id == package.id))
+        if rows:
+            session.execute(plain_insert(Vulnerability), rows)
+    _set(package, "vulnerability_count", len(rows), changed)
 
 
 def _collect_validators(session: Session, package: Package, part: _Part, now: datetime,
@@ -561,3 +585,55 @@ def _store_validators(session: Session, rows: list[dict]) -> None:
         set_={name: statement.excluded[name] for name in ("etag", "last_modified", "body", "updated")},
     )
     session.execute(statement, rows)
+
+
+def _quotas(fetcher: Fetcher) -> dict[str, tuple[int | None, int, float | None]]:
+    """The API quota each host has reported so far in this run (limit, remaining, reset time)."""
+    return {client.name: (client.quota.limit, client.quota.remaining, client.quota.reset_at)
+            for client in fetcher.clients.values() if client.quota.remaining is not None}
+
+
+def _upsert(session: Session, model, rows: list[dict], keys: list[str], set_) -> None:
+    if not rows:
+        return
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(model)
+    session.execute(statement.on_conflict_do_update(index_elements=keys, set_=set_(statement)), rows)
+
+
+def _record_trends(session: Session, items: list[_Fetched], outcomes: list[FetchOutcome],
+                   packages: dict[int, Package], releases: dict[int, dict[str, Version]]) -> None:
+    """A dated snapshot of every package fetched without error, and its chart drawn again: two statements."""
+    fetched = [(packages[outcome.package_id], item.now.date()) for item, outcome in zip(items, outcomes, strict=True)
+               if outcome.status in (FetchStatus.UPDATED, FetchStatus.UNCHANGED) and outcome.package_id in packages]
+    if not fetched:
+        return
+    stored = {package_id: list(versions.values()) for package_id, versions in releases.items()}
+    # The first real fetch of a demo package: its illustrative history goes, the real one starts.
+    forget_snapshots(session, [outcome.package_id for outcome in outcomes if "stats_are_demo" in outcome.changed])
+    record_snapshots(session, fetched, stored)
+    refresh_trend_charts(session, [package for package, _day in fetched], stored, max(day for _p, day in fetched))
+
+
+def _record_fetch_day(session: Session, items: list[_Fetched], outcomes: list[FetchOutcome]) -> None:
+    """Add this write's fetches and failures to their day's counts: one statement."""
+    days: dict = {}
+    for item, outcome in zip(items, outcomes, strict=True):
+        counts = days.setdefault(item.now.date(), {"day": item.now.date(), "fetched": 0, "failed": 0})
+        counts["fetched"] += 1
+        counts["failed"] += outcome.status == FetchStatus.FAILED
+    table = FetchDay.__table__
+    _upsert(session, FetchDay, list(days.values()), ["day"], lambda statement: {
+        "fetched": table.c.fetched + statement.excluded.fetched, "failed": table.c.failed + statement.excluded.failed})
+
+
+def _store_quotas(session: Session, items: list[_Fetched]) -> None:
+    """The latest quota each host reported to the fetches written: one statement."""
+    latest: dict[str, dict] = {}
+    for item in items:
+        for host, (limit, remaining, reset_at) in item.quotas.items():
+            reset = datetime.fromtimestamp(reset_at, timezone.utc) if reset_at else None
+            latest[host] = {"host": host, "limit": limit, "remaining": remaining, "reset_at": reset,
+                            "recorded_at": item.now}
+    _upsert(session, FetchQuota, list(latest.values()), ["host"], lambda statement: {
+        name: statement.excluded[name] for name in ("limit", "remaining", "reset_at", "recorded_at")})

@@ -36,15 +36,17 @@ class CellRenderer:
              refocus: bool = False) -> Markup:
         """One ``<td>``: the cell's stored HTML (or a dash), and its edit link when the viewer may edit."""
         content = html or EMPTY
+        # data-label: the feature's name, shown beside the value when a phone shows each package as a card.
+        cell_id, label = f"cell-{grid_package_id}-{feature.id}", escape(feature.title)
         if not self.can_edit:
-            return Markup(f'<td id="cell-{grid_package_id}-{feature.id}" class="cell">{content}</td>')
+            return Markup(f'<td id="{cell_id}" class="cell" data-label="{label}">{content}</td>')
         url = self._edit_url.format(column=grid_package_id, feature=feature.id)
-        label = escape(f"Edit {package_title}: {feature.title}")
+        edit_label = escape(f"Edit {package_title}: {feature.title}")
         focus = " autofocus" if refocus else ""
         return Markup(
-            f'<td id="cell-{grid_package_id}-{feature.id}" class="cell cell-editable">{content}\n'
+            f'<td id="{cell_id}" class="cell cell-editable" data-label="{label}">{content}\n'
             f'<a class="cell-edit" href="{url}" hx-get="{url}" hx-target="closest td" hx-swap="outerHTML" '
-            f'title="Edit this cell" aria-label="{label}"{focus}>{EDIT_ICON}</a></td>')
+            f'title="Edit this cell" aria-label="{edit_label}"{focus}>{EDIT_ICON}</a></td>')
 
     def feature_row(self, feature, columns: Iterable) -> Markup:
         """The cells of one feature across the grid's columns (packages as columns)."""

@@ -42,7 +42,7 @@ class GridForm(FlaskForm):
         validators=[Optional(), Length(max=SLUG_MAX),
                     Regexp(SLUG_PATTERN, message="Use lowercase letters, digits and single hyphens.")],
         description="The last part of the grid's address: lowercase letters, digits and hyphens. "
-                    "Left empty, it is made from the title. It cannot change later.",
+                    "Left empty, it is made from the title. If it changes later, the old address redirects here.",
         render_kw={"maxlength": SLUG_MAX, "autocomplete": "off", "autocapitalize": "none", "spellcheck": "false",
                    "pattern": SLUG_REGEX},
     )
@@ -59,9 +59,17 @@ class GridForm(FlaskForm):
 
 
 class GridEditForm(GridForm):
-    """Editing keeps the address: links to the grid must keep working."""
+    """Editing may change the address: the old one keeps working, redirecting to the new one."""
 
-    slug = None
+    slug = StringField(
+        "Address", filters=[strip_text, lambda v: v.lower() if isinstance(v, str) else v],
+        validators=[Optional(), Length(max=SLUG_MAX),
+                    Regexp(SLUG_PATTERN, message="Use lowercase letters, digits and single hyphens.")],
+        description="The last part of the grid's address (left empty, it stays as it is). Links to the old "
+                    "address keep working: they redirect to the new one.",
+        render_kw={"maxlength": SLUG_MAX, "autocomplete": "off", "autocapitalize": "none", "spellcheck": "false",
+                   "pattern": SLUG_REGEX},
+    )
 
 
 class FeatureForm(FlaskForm):
@@ -85,7 +93,8 @@ class CellForm(FlaskForm):
         "Cell", filters=[_normalise_newlines],
         validators=[Length(max=CELL_MAX, message=f"Keep a cell under {CELL_MAX} characters."),
                     reject_control_characters],
-        description="Start with yes, no, +, ++, +++, -, --, --- or ? for an icon, then an optional note (markdown).",
+        description="A keyword (yes, no, +1, ++, -, check, bad, ?… see the list) shows as an icon; "
+                    "after it, an optional note (markdown).",
         render_kw={"rows": 3, "maxlength": CELL_MAX},
     )
     revision = RevisionField()

@@ -104,3 +104,14 @@ class Element(db.Model):
 
     grid_package: Mapped[GridPackage] = relationship(back_populates="elements")
     feature: Mapped[Feature] = relationship(back_populates="elements")
+
+
+class GridOldSlug(db.Model):
+    """An address a grid had before it was renamed: its old URLs redirect (301) to the current one."""
+
+    __tablename__ = "grid_old_slugs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    grid_id: Mapped[int] = mapped_column(ForeignKey("grids.id", ondelete="CASCADE"), index=True)
+    created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

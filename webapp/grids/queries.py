@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import Select, and_, case, exists, func, or_, select
+from sqlalchemy import Select, and_, case, exists, func, literal, or_, select, union_all
 from sqlalchemy.orm import joinedload
 
 from webapp import counters
-from webapp.catalog.models import Package, Usage, Version
+from webapp.catalog.models import Favorite, Package, Usage, Version
+from webapp.catalog.queries import VulnerabilityReport, vulnerabilities_of
+from webapp.catalog.support import newest_key
+from webapp.catalog.trends import stars_since
 from webapp.extensions import db
-from webapp.grids.models import GRID_LIST_ORDERS, Element, Feature, Grid, GridPackage
+from webapp.grids.models import GRID_LIST_ORDERS, Element, Feature, Grid, GridOldSlug, GridPackage
 from webapp.pagination import Page, paginate
 from webapp.sql_like import contains, starts_with
 
@@ -51,6 +54,14 @@ class GridColumn:
     package: Package
     cells: dict[int, str] = field(default_factory=dict)
     used_by_me: bool = False
+    favorited_by_me: bool = False
+    # Each numeric row's value as a share of the grid's largest, in 5% steps (the bar drawn under the number).
+    bars: dict[str, int] = field(default_factory=dict)
+    # The known vulnerabilities the "Health" row lists (webapp.catalog.queries.vulnerabilities_of), if any.
+    vulnerabilities: VulnerabilityReport | None = None
+    # Stars gained since the oldest snapshot of the last 90 days, and that snapshot's day (None without one).
+    stars_gained: int | None = None
+    stars_gained_since: date | None = None
 
     @property
     def release(self) -> Version | None:
@@ -77,10 +88,15 @@ COLUMN_SORTS = {
     "score": ("Score", lambda c: c.package.score or 0, True),
     "last-commit": ("Last commit", lambda c: c.package.last_commit_date or datetime.min.replace(tzinfo=timezone.utc),
                     True),
+    "stars-gained": ("Stars gained (90 days)", lambda c: c.stars_gained if c.stars_gained is not None else -2**31,
+                     True),
     "commits": ("Commit activity", lambda c: sum(c.package.commits_over_52 or []), True),
     "release": ("Latest release", lambda c: (c.release.upload_time if c.release and c.release.upload_time
                                              else datetime.min.replace(tzinfo=timezone.utc)), True),
     "python3": ("Python 3", lambda c: (c.release.supports_python3 is True) if c.release else False, True),
+    # The newest version the current release declares first (then how many it declares).
+    "django": ("Django versions", lambda c: newest_key(c.release.django_versions if c.release else []), True),
+    "python": ("Python versions", lambda c: newest_key(c.release.python_versions if c.release else []), True),
     "category": ("Category", lambda c: c.package.category.title.lower(), False),
 }
 DEFAULT_COLUMN_SORT = "score"
@@ -116,12 +132,21 @@ def grid_detail(slug: str, *, sort: str = DEFAULT_COLUMN_SORT, hide_stale: bool 
         .join(GridPackage, GridPackage.id == Element.grid_package_id)
         .where(GridPackage.grid_id == grid.id, Element.text_html != "")
     ).all()
-    used = set()
+    used, favorited = set(), set()
     if viewer_id is not None and grid_packages:
-        used = set(db.session.scalars(select(Usage.package_id).where(
-            Usage.user_id == viewer_id, Usage.package_id.in_([gp.package_id for gp in grid_packages]))))
-    columns = {gp.id: GridColumn(grid_package=gp, package=gp.package, used_by_me=gp.package_id in used)
+        # What the viewer uses and starred among the columns, in one query.
+        package_ids = [gp.package_id for gp in grid_packages]
+        rows = db.session.execute(union_all(
+            select(Usage.package_id, literal("use")).where(Usage.user_id == viewer_id,
+                                                           Usage.package_id.in_(package_ids)),
+            select(Favorite.package_id, literal("star")).where(Favorite.user_id == viewer_id,
+                                                               Favorite.package_id.in_(package_ids)))).all()
+        used = {package_id for package_id, kind in rows if kind == "use"}
+        favorited = {package_id for package_id, kind in rows if kind == "star"}
+    columns = {gp.id: GridColumn(grid_package=gp, package=gp.package, used_by_me=gp.package_id in used,
+                                 favorited_by_me=gp.package_id in favorited)
                for gp in grid_packages}
+    add_fixed_row_data(list(columns.values()))
     for grid_package_id, feature_id, html in elements:
         column = columns.get(grid_package_id)
         if column is not None:
@@ -134,11 +159,53 @@ def grid_detail(slug: str, *, sort: str = DEFAULT_COLUMN_SORT, hide_stale: bool 
     )
 
 
+def add_fixed_row_data(columns: list[GridColumn]) -> None:
+    """Give columns what the fixed rows show beyond the package itself (stars gained, relative bars, known
+    vulnerabilities): one or two queries whatever the number of columns. The grid and compare pages both call it."""
+    add_stars_gained(columns)
+    add_relative_bars(columns)
+    # Asked only when a column has known vulnerabilities (their count is stored on the package).
+    reports = vulnerabilities_of([column.package.id for column in columns if column.package.vulnerability_count])
+    for column in columns:
+        column.vulnerabilities = reports.get(column.package.id)
+
+
+def add_stars_gained(columns: list[GridColumn], today: date | None = None) -> None:
+    """Set each column's stars gained over the last 90 days (webapp.catalog.trends): one query."""
+    baselines = stars_since([column.package.id for column in columns], today or datetime.now(timezone.utc).date())
+    for column in columns:
+        if column.package.id in baselines:
+            column.stars_gained_since, stars = baselines[column.package.id]
+            column.stars_gained = (column.package.repo_watchers or 0) - stars
+
+
+# The numeric rows drawn with a bar relative to the grid's leader: row key -> the value of a column.
+BAR_ROWS = {
+    "stars": lambda c: c.package.repo_watchers or 0,
+    "forks": lambda c: c.package.repo_forks or 0,
+    "usage": lambda c: c.package.usage_count or 0,
+}
+
+
+def add_relative_bars(columns: list[GridColumn]) -> None:
+    """Set each column's ``bars``: its stars, forks and users as a percentage of the largest in the grid,
+    rounded to 5% (a bar of 0 for none, a little one for any value above none; no bars in a row of zeros)."""
+    for key, value_of in BAR_ROWS.items():
+        peak = max((value_of(column) for column in columns), default=0)
+        if not peak:
+            continue  # nobody has any: no bars
+        for column in columns:
+            value = value_of(column)
+            column.bars[key] = 0 if value <= 0 else max(5, round(value / peak * 20) * 5)
+
+
 def sort_columns(columns: list[GridColumn], sort: str) -> list[GridColumn]:
-    """Order columns by a fixed row; ties keep alphabetical order."""
+    """Order columns by a fixed row, deprecated packages last; ties keep alphabetical order."""
     _label, key, descending = COLUMN_SORTS.get(sort, COLUMN_SORTS[DEFAULT_COLUMN_SORT])
     columns = sorted(columns, key=lambda c: c.package.title.lower())
-    return sorted(columns, key=key, reverse=descending)
+    columns = sorted(columns, key=key, reverse=descending)
+    # Deprecated or unmaintained packages last, whatever the order: a grid recommends the others first.
+    return sorted(columns, key=lambda c: c.package.is_deprecated)
 
 
 # -- reads for the editing pages ---------------------------------------------------------------------------------
@@ -147,6 +214,12 @@ def sort_columns(columns: list[GridColumn], sort: str) -> list[GridColumn]:
 def grid_by_slug(slug: str) -> Grid | None:
     """A grid by its address: one query."""
     return db.session.scalar(select(Grid).where(Grid.slug == slug))
+
+
+def renamed_to(old_slug: str) -> str | None:
+    """The current address of the grid that had ``old_slug`` before a rename, or None: one query."""
+    return db.session.scalar(select(Grid.slug).join(GridOldSlug, GridOldSlug.grid_id == Grid.id)
+                             .where(GridOldSlug.slug == old_slug))
 
 
 def grid_or_404(slug: str) -> Grid:
@@ -216,15 +289,23 @@ def cell_context(slug: str, grid_package_id: int, feature_id: int) -> CellContex
 
 def package_choices(grid: Grid, query: str, limit: int = 20) -> tuple[list[Package], int]:
     """Packages matching ``query`` that are not in ``grid`` yet, best names first, and how many: two queries."""
+    in_grid = select(GridPackage.package_id).where(GridPackage.grid_id == grid.id)
+    return package_matches(query, excluded=in_grid, limit=limit)
+
+
+def package_matches(query: str, *, excluded=None, limit: int = 20) -> tuple[list[Package], int]:
+    """Listed packages matching ``query`` but for the ids ``excluded`` (a list or a subquery), best names first, and
+    how many: two queries (none for a blank ``query``). The package pickers' search (grids, compare)."""
     text = query.strip().lower()
     if not text:
         return [], 0
     slug = "-".join(text.replace("_", "-").split())
-    in_grid = select(GridPackage.package_id).where(GridPackage.grid_id == grid.id)
     condition = or_(contains(func.lower(Package.title), text), contains(Package.slug, slug),
                     contains(func.lower(Package.repo_description), text),
                     contains(func.lower(Package.repo_url), text))
-    base = select(Package).where(Package.removed_at.is_(None), Package.id.not_in(in_grid), condition)
+    base = select(Package).where(Package.removed_at.is_(None), condition)
+    if excluded is not None:
+        base = base.where(Package.id.not_in(excluded))
     total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
     rank = case(
         (or_(func.lower(Package.title) == text, Package.slug == slug), 0),

@@ -17,7 +17,7 @@ from webapp.catalog.models import Package
 from webapp.db_types import utcnow
 from webapp.domain_errors import FieldError
 from webapp.extensions import db
-from webapp.grids.models import Element, Feature, Grid, GridPackage
+from webapp.grids.models import Element, Feature, Grid, GridOldSlug, GridPackage
 from webapp.grids.queries import gridded_by_others
 from webapp.history.models import Change, ChangeAction
 from webapp.history.services import StaleEdit, apply_changes, lock_row, record
@@ -75,9 +75,17 @@ def _record_cell_deletions(condition, user: Any, summary: str) -> None:
 # -- grids ------------------------------------------------------------------------------------------------------
 
 
-def slug_taken(slug: str) -> bool:
-    """True when a grid already has this address."""
-    return db.session.scalar(select(Grid.id).where(Grid.slug == slug)) is not None
+def slug_taken(slug: str, *, by_other_than: int | None = None) -> bool:
+    """True when a grid has this address, or had it before a rename (its old URLs still lead to it).
+
+    ``by_other_than``: a grid's id whose own current and former addresses do not count.
+    """
+    current = select(Grid.id).where(Grid.slug == slug)
+    former = select(GridOldSlug.grid_id).where(GridOldSlug.slug == slug)
+    if by_other_than is not None:
+        current = current.where(Grid.id != by_other_than)
+        former = former.where(GridOldSlug.grid_id != by_other_than)
+    return db.session.scalar(select(current.exists() | former.exists())) is True
 
 
 def create_grid(user: Any, *, title: str, slug: str, description: str = "") -> Grid:
@@ -96,11 +104,34 @@ def create_grid(user: Any, *, title: str, slug: str, description: str = "") -> G
     return grid
 
 
-def update_grid(grid: Grid, user: Any, *, revision: int | None, title: str, description: str) -> list:
-    """Save the grid's title and description; raises ``StaleEdit`` if the grid changed since ``revision``."""
-    changes = apply_changes(grid, user, {"title": title, "description": description}, summary="Edited the grid",
-                            revision=revision)
-    db.session.flush()
+SLUG_TAKEN = "A grid with this address already exists (or had it before). Choose another."
+
+
+def update_grid(grid: Grid, user: Any, *, revision: int | None, title: str, description: str,
+                slug: str | None = None) -> list:
+    """Save the grid's title, description and (when given) address; raises ``StaleEdit`` if the grid changed
+    since ``revision`` and :class:`GridWriteError` when the new address is taken.
+
+    The old address is kept: its URLs redirect to the new one (see :func:`webapp.grids.queries.renamed_to`).
+    """
+    values = {"title": title, "description": description}
+    old_slug = grid.slug
+    renamed = bool(slug) and slug != old_slug
+    if renamed:
+        if slug_taken(slug, by_other_than=grid.id):
+            raise GridWriteError("slug", SLUG_TAKEN)
+        values["slug"] = slug
+    changes = apply_changes(grid, user, values, summary="Edited the grid", revision=revision)
+    if renamed:
+        # Back to an address it had: that one no longer redirects; the one it leaves now does.
+        db.session.execute(delete(GridOldSlug).where(GridOldSlug.slug == slug, GridOldSlug.grid_id == grid.id)
+                           .execution_options(synchronize_session=False))
+        db.session.add(GridOldSlug(slug=old_slug, grid_id=grid.id))
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()  # someone took the address between our check and our write
+        raise GridWriteError("slug", SLUG_TAKEN) from None
     return changes
 
 

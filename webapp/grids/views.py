@@ -9,15 +9,36 @@ from jinja2_fragments.flask import render_block
 from webapp.accounts import permissions
 from webapp.catalog import services as catalog
 from webapp.catalog.forms import AddPackageForm, AddSourceForm
+from webapp.catalog.queries import release_cycle_table
 from webapp.fetch_status import FetchStatus
 from webapp.forms import show_field_error, slugify
 from webapp.grids import forms, queries, services
 from webapp.grids.models import Feature, Grid
-from webapp.history.queries import changes_for
+from webapp.history.queries import changes_for, latest_change
 from webapp.history.services import StaleEdit
 from webapp.htmx import htmx_redirect, is_htmx
 
 blueprint = Blueprint("grids", __name__)
+
+
+def _redirect_if_renamed(slug: str) -> None:
+    """A page of a grid by an address it had before a rename: 301 to the same page at its address now (for
+    reads; a form posted to an old address is refused with the 404 that follows)."""
+    if request.method not in ("GET", "HEAD"):
+        return
+    current = queries.renamed_to(slug)
+    if current is not None:
+        arguments = {**request.view_args, "slug": current, **request.args.to_dict(flat=False)}
+        abort(redirect(url_for(request.endpoint, **arguments), 301))
+
+
+def _grid_or_404(slug: str) -> Grid:
+    """The grid at ``slug``; a redirect when it moved to another address; else a 404 page."""
+    grid = queries.grid_by_slug(slug)
+    if grid is None:
+        _redirect_if_renamed(slug)
+        abort(404, f"There is no grid “{slug}”.")
+    return grid
 
 
 @blueprint.get("/grids/")
@@ -42,10 +63,11 @@ def grid_detail(slug: str):
     viewer_id = current_user.id if current_user.is_authenticated else None
     detail = queries.grid_detail(slug, sort=sort, hide_stale=hide_stale, viewer_id=viewer_id)
     if detail is None:
+        _redirect_if_renamed(slug)
         abort(404, f"There is no grid “{slug}”.")
     layout = "rows" if request.args.get("layout") == "rows" else "columns"
     context = {"detail": detail, "grid": detail.grid, "sort": sort, "hide_stale": hide_stale, "layout": layout,
-               "column_sorts": queries.COLUMN_SORTS}
+               "column_sorts": queries.COLUMN_SORTS, "cycles": release_cycle_table()}
     if is_htmx("grid-table"):
         return render_block("grids/grid_detail.html", "table", **context)
     return render_template("grids/grid_detail.html", **context)
@@ -53,7 +75,7 @@ def grid_detail(slug: str):
 
 @blueprint.get("/grids/g/<slug>/history/")
 def grid_history(slug: str):
-    grid = queries.grid_or_404(slug)
+    grid = _grid_or_404(slug)
     return render_template("history/grid_history.html", grid=grid, changes=changes_for(grid_id=grid.id),
                            can_revert=permissions.is_staff(current_user), revert_endpoint="history.revert")
 
@@ -103,7 +125,7 @@ def grid_create():
 @blueprint.route("/grids/g/<slug>/edit/", methods=["GET", "POST"])
 @permissions.login_required
 def grid_edit(slug: str):
-    grid = queries.grid_or_404(slug)
+    grid = _grid_or_404(slug)
     _require_editor(grid)
     if request.method != "POST":  # GET and HEAD only show the page: state changes on POST
         form = forms.GridEditForm(obj=grid)
@@ -114,10 +136,18 @@ def grid_edit(slug: str):
         return render_template("grids/grid_form.html", form=form, grid=grid), 422
     try:
         services.update_grid(grid, current_user, revision=form.revision.data, title=form.title.data,
-                             description=form.description.data or "")
+                             description=form.description.data or "", slug=form.slug.data)
     except StaleEdit as stale:
         form.revision.data = stale.obj.revision
-        return render_template("grids/grid_form.html", form=form, grid=stale.obj, conflict=stale.obj), 409
+        return render_template("grids/grid_form.html", form=form, grid=stale.obj, conflict=stale.obj,
+                               saved_by=latest_change("grid", stale.obj.id, grid_id=stale.obj.id)), 409
+    except services.GridWriteError as error:
+        show_field_error(form, error)
+        grid = _grid_or_404(slug)  # rolled back: read it again
+        return render_template("grids/grid_form.html", form=form, grid=grid), 422
+    if grid.slug != slug:
+        flash(f"Saved the grid. Its address is now {_grid_url(grid)}; the old one redirects there.", "success")
+        return redirect(_grid_url(grid))
     flash("Saved the grid.", "success")
     return redirect(_grid_url(grid))
 
@@ -125,7 +155,7 @@ def grid_edit(slug: str):
 @blueprint.post("/grids/g/<slug>/lock/")
 @permissions.staff_required
 def grid_lock(slug: str):
-    grid = queries.grid_or_404(slug)
+    grid = _grid_or_404(slug)
     value = request.form.get("locked")
     if value not in ("0", "1"):
         abort(400, "Send locked=1 to lock the grid or locked=0 to unlock it.")
@@ -140,7 +170,7 @@ def grid_lock(slug: str):
 @blueprint.route("/grids/g/<slug>/delete/", methods=["GET", "POST"])
 @permissions.staff_required
 def grid_delete(slug: str):
-    grid = queries.grid_or_404(slug)
+    grid = _grid_or_404(slug)
     if request.method != "POST":  # GET and HEAD only show the page: state changes on POST
         feature_count = len(grid.features)
         return render_template("grids/grid_delete.html", grid=grid, form=forms.ConfirmForm(),
@@ -157,7 +187,7 @@ def grid_delete(slug: str):
 @blueprint.route("/grids/g/<slug>/packages/add/", methods=["GET", "POST"])
 @permissions.login_required
 def grid_add_package(slug: str):
-    grid = queries.grid_or_404(slug)
+    grid = _grid_or_404(slug)
     _require_editor(grid)
     if request.method == "POST":
         return _add_package(grid)
@@ -194,7 +224,7 @@ def _add_package(grid: Grid):
 @blueprint.post("/grids/g/<slug>/packages/<int:grid_package_id>/remove/")
 @permissions.login_required
 def grid_remove_package(slug: str, grid_package_id: int):
-    grid = queries.grid_or_404(slug)
+    grid = _grid_or_404(slug)
     _require_editor(grid)
     member = queries.grid_member(grid, grid_package_id)
     if member is None:
@@ -214,7 +244,7 @@ def grid_remove_package(slug: str, grid_package_id: int):
 @blueprint.route("/grids/g/<slug>/features/add/", methods=["GET", "POST"])
 @permissions.login_required
 def feature_add(slug: str):
-    grid = queries.grid_or_404(slug)
+    grid = _grid_or_404(slug)
     _require_editor(grid)
     form = forms.FeatureForm()
     if request.method == "POST":
@@ -237,7 +267,7 @@ def _feature_or_404(grid: Grid, feature_id: int) -> Feature:
 @blueprint.route("/grids/g/<slug>/features/<int:feature_id>/edit/", methods=["GET", "POST"])
 @permissions.login_required
 def feature_edit(slug: str, feature_id: int):
-    grid = queries.grid_or_404(slug)
+    grid = _grid_or_404(slug)
     _require_editor(grid)
     feature = _feature_or_404(grid, feature_id)
     if request.method != "POST":  # GET and HEAD only show the page: state changes on POST
@@ -261,7 +291,7 @@ def feature_edit(slug: str, feature_id: int):
 @blueprint.route("/grids/g/<slug>/features/<int:feature_id>/delete/", methods=["GET", "POST"])
 @permissions.staff_required
 def feature_delete(slug: str, feature_id: int):
-    grid = queries.grid_or_404(slug)
+    grid = _grid_or_404(slug)
     feature = _feature_or_404(grid, feature_id)
     if request.method != "POST":  # GET and HEAD only show the page: state changes on POST
         filled = queries.filled_cell_count(feature)
@@ -282,6 +312,7 @@ def feature_delete(slug: str, feature_id: int):
 def _cell_or_404(slug: str, grid_package_id: int, feature_id: int) -> queries.CellContext:
     cell = queries.cell_context(slug, grid_package_id, feature_id)
     if cell is None:
+        _redirect_if_renamed(slug)
         abort(404, "This grid has no such cell.")
     return cell
 
@@ -296,8 +327,11 @@ def _render_cell(cell: queries.CellContext, *, refocus: bool = False):
 
 
 def _render_editor(cell: queries.CellContext, form, status: int = 200, conflict: bool = False):
+    saved_by = None
+    if conflict and cell.element is not None:
+        saved_by = latest_change("element", cell.element.id, grid_id=cell.grid.id)
     context = {"grid": cell.grid, "cell": cell, "column": cell.column, "feature": cell.feature, "form": form,
-               "conflict": conflict}
+               "conflict": conflict, "saved_by": saved_by}
     if is_htmx():
         return render_template("_partials/cell_editor.html", inline=True, **context), status
     return render_template("grids/cell_form.html", inline=False, **context), status

@@ -51,6 +51,7 @@ class Change(db.Model):
         Index("ix_changes_package", "package_id", "created"),
         Index("ix_changes_grid", "grid_id", "created"),
         Index("ix_changes_user", "user_id", "created"),
+        Index("ix_changes_kind", "object_type", "id"),  # the recent changes filtered by kind (webapp/staff)
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

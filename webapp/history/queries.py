@@ -38,3 +38,14 @@ def _slug(object_type: str, ident: int | None) -> str | None:
     if ident is None or model is None:
         return None
     return db.session.scalar(select(model.slug).where(model.id == ident))
+
+
+def latest_change(object_type: str, object_id: int, *, grid_id: int | None = None) -> Change | None:
+    """The newest recorded change of one object, with who made it: one query (``grid_id`` narrows it to a
+    grid's history, which is indexed)."""
+    statement = (select(Change).options(joinedload(Change.user))
+                 .where(Change.object_type == object_type, Change.object_id == object_id)
+                 .order_by(Change.created.desc(), Change.id.desc()).limit(1))
+    if grid_id is not None:
+        statement = statement.where(Change.grid_id == grid_id)
+    return db.session.scalar(statement)

@@ -22,6 +22,7 @@ from webapp.db_types import UTCDateTime, utcnow
 from webapp.domain_errors import DomainError
 from webapp.extensions import db
 from webapp.history.models import GRID_TYPE, PACKAGE_TYPE, Change, ChangeAction, model_for, type_of_model
+from webapp.signals import announce, change_reverted
 
 
 class StaleEdit(Exception):
@@ -206,6 +207,17 @@ def revert_change(change: Change, user: Any) -> Change:
         raise RevertError("This change cannot be reverted: the old value is now used by something else.") from None
 
 
+def revert_change_in_savepoint(change: Change, user: Any) -> Change:
+    """:func:`revert_change` inside a savepoint, for reverting many changes in one unit of work (staff rolling
+    back a person's edits): a refusal (:class:`RevertError`) undoes only this revert, and what the unit of work
+    did before stays. A simultaneous edit (:class:`StaleEdit`) still abandons the whole unit of work."""
+    try:
+        with db.session.begin_nested():
+            return _revert_change(change, user)
+    except IntegrityError:
+        raise RevertError("This change cannot be reverted: the old value is now used by something else.") from None
+
+
 def _revert_change(change: Change, user: Any) -> Change:
     if not change.changes_a_field:
         raise RevertError("Only changes to a field can be reverted.")
@@ -228,4 +240,5 @@ def _revert_change(change: Change, user: Any) -> Change:
                       old=from_text(model, change.field, current), new=old_value,
                       summary=f"Reverted change #{change.id}", reverts=change)
     db.session.flush()  # a unique value put back collides here, where it can still be explained
+    announce(change_reverted, obj=obj, field=change.field)
     return reverted

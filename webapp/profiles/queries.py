@@ -8,7 +8,7 @@ from sqlalchemy import and_, func, select
 
 from webapp.accounts.models import User
 from webapp.accounts.queries import user_by_username
-from webapp.catalog.models import Package, Usage
+from webapp.catalog.models import Favorite, Package, Usage
 from webapp.extensions import db
 from webapp.grids.models import Grid
 from webapp.history.models import Change, ChangeAction
@@ -92,3 +92,25 @@ def profile(username: str) -> Profile | None:
     ).all()
     result.changes = [ProfileChange(**row._asdict()) for row in rows]
     return result
+
+
+@dataclass
+class Favorites:
+    """The packages a person starred, newest first, and how many there are."""
+
+    entries: list[ProfileEntry]
+    total: int
+
+
+def favorites_of(user: User, limit: int = PROFILE_PACKAGES_LIMIT) -> Favorites:
+    """A person's favorite (starred) listed packages, newest first: one query."""
+    total = func.count().over().label("total")
+    rows = db.session.execute(
+        select(Package.title, Package.slug, Package.repo_description, Favorite.created, total)
+        .join(Favorite, and_(Favorite.package_id == Package.id, Favorite.user_id == user.id))
+        .where(Package.removed_at.is_(None))
+        .order_by(Favorite.created.desc(), Package.id.desc())
+        .limit(limit)
+    ).all()
+    return Favorites([ProfileEntry(r.title, r.slug, r.repo_description, r.created) for r in rows],
+                     rows[0].total if rows else 0)

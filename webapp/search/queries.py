@@ -325,7 +325,7 @@ def search_packages(query: str | Plan, limit: int = 50) -> tuple[list[PackageHit
     if len(current.words) <= 4:  # the words of a name in any order, or corrected: "allauth django", "django*"
         exact = or_(exact, Package.slug.in_(["-".join(order) for order in permutations(current.words)]))
     bucket = case((repo_match, 0), (exact, 1), else_=2).label("bucket")
-    healthy = and_(Package.date_repo_archived.is_(None), Package.date_deprecated.is_(None))
+    healthy = and_(Package.date_repo_archived.is_(None), Package.deprecation_status.is_(None))
     boost = _boost(0.1 * Package.repo_watchers / (Package.repo_watchers + 1000.0),
                    0.05 * Package.usage_count / (Package.usage_count + 10.0),
                    case((healthy, 0.05), else_=0.0))
@@ -334,7 +334,8 @@ def search_packages(query: str | Plan, limit: int = 50) -> tuple[list[PackageHit
         .join(matches, matches.c.id == Package.id).where(Package.removed_at.is_(None), *[
             or_(contains(func.lower(Package.title), part), contains(Package.slug, part),
                 contains(func.lower(Package.repo_description), part)) for part in current.literals])
-        .options(joinedload(Package.category), joinedload(Package.current_release))
+        .options(joinedload(Package.category), joinedload(Package.current_release),
+                 joinedload(Package.deprecated_by))
         # A name with all the words first, the shortest such name first: "allauth" means django-allauth more
         # than django-allauth-ui; then relevance, nudged by popularity and health.
         .order_by(bucket, matches.c.coverage.desc(), matches.c.named.desc(),
@@ -410,7 +411,8 @@ def _substring_packages(query: str, limit: int) -> tuple[list[PackageHit], int]:
     condition = or_(name_contains, contains(func.lower(Package.repo_description), text_))
     rows = db.session.execute(
         select(Package, rank, func.count().over().label("total")).where(Package.removed_at.is_(None), condition)
-        .options(joinedload(Package.category), joinedload(Package.current_release))
+        .options(joinedload(Package.category), joinedload(Package.current_release),
+                 joinedload(Package.deprecated_by))
         .order_by(rank, Package.score.desc(), Package.repo_watchers.desc(), Package.title).limit(limit)).all()
     return [PackageHit(package=row[0], rank=row[1]) for row in rows], (rows[0].total if rows else 0)
 

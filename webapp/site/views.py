@@ -10,6 +10,10 @@ from webapp.text import xml_safe
 
 blueprint = Blueprint("site", __name__)
 
+AI_CRAWLERS = ("GPTBot", "ChatGPT-User", "OAI-SearchBot", "CCBot", "Google-Extended", "anthropic-ai", "ClaudeBot",
+               "Claude-Web", "Bytespider", "PerplexityBot", "Applebot-Extended", "Amazonbot", "cohere-ai",
+               "Diffbot", "FacebookBot", "Meta-ExternalAgent", "omgili", "ImagesiftBot", "YouBot")
+
 
 @blueprint.get("/")
 def home():
@@ -29,10 +33,15 @@ def sitemap():
 @blueprint.get("/robots.txt")
 def robots():
     lines = [
+        # AI crawlers, as djangopackages.org turns them away: nothing of the site is for training models.
+        *(f"User-agent: {agent}" for agent in AI_CRAWLERS),
+        "Disallow: /",
+        "",
         "User-agent: *",
         "Disallow: /search/",
         "Disallow: /accounts/",
         "Disallow: /moderation/",
+        "Disallow: /staff/",
         "Disallow: /*/history/",
         f"Sitemap: {url_for('site.sitemap', _external=True)}",
     ]

@@ -37,6 +37,7 @@ class RepoData:
     archived: Any = UNCHANGED  # bool, or UNCHANGED where the host has no such notion (Bitbucket)
     archived_at: Any = UNCHANGED  # when the host says it was archived, if it says
     last_commit_date: Any = UNCHANGED
+    commit_count: Any = UNCHANGED  # every commit on the default branch, where the host says
     participants: Any = UNCHANGED
     commits_over_52: Any = UNCHANGED
     html_url: str | None = None  # the repository's own address, to follow renames

@@ -3,7 +3,8 @@
 - ``GET /repos/{owner}/{name}``: description, stars, forks, archived, the canonical address (a
   renamed repository answers 301 and ``requests`` follows it).
 - ``GET /repos/{owner}/{name}/contributors?per_page=100``, every page: participants.
-- ``GET /repos/{owner}/{name}/commits?per_page=1``: the date of the last commit.
+- ``GET /repos/{owner}/{name}/commits?per_page=1``: the date of the last commit, and (the page number of its
+  ``rel="last"`` link, one commit a page) how many commits there are.
 - ``GET /repos/{owner}/{name}/stats/participation``: 52 weekly commit counts, oldest first
   (202 while GitHub computes them: the stored counts stay).
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from urllib.parse import parse_qs, urlsplit
 
 from webapp.fetch.handlers.base import UNCHANGED, WEEKS, RepoData, RepoHandler, api_path, as_int, parse_time
 from webapp.fetch.http import ConditionalCache, FetchError
@@ -52,7 +54,7 @@ class GitHubHandler(RepoHandler):
             data.archived = bool(body.get("archived"))
             data.html_url = body.get("html_url")
             data.participants = self._contributors(repo_path, cache)
-            data.last_commit_date = self._last_commit_date(repo_path, cache)
+            data.last_commit_date, data.commit_count = self._last_commit(repo_path, cache)
         data.commits_over_52 = self._participation(repo_path, cache)
         return data
 
@@ -73,17 +75,19 @@ class GitHubHandler(RepoHandler):
                 break
         return logins
 
-    def _last_commit_date(self, repo_path: str, cache: ConditionalCache):
+    def _last_commit(self, repo_path: str, cache: ConditionalCache):
+        """(the date of the last commit, how many commits there are)."""
         reply = self.client.get(f"{repo_path}/commits?per_page=1", cache=cache, expect=(200, 409),
                                 shape=list)
         if reply.not_modified:
-            return UNCHANGED
+            return UNCHANGED, UNCHANGED
         if reply.status == 409 or not reply.data:  # 409: the repository is empty
-            return None
+            return None, 0
         try:
-            return parse_time(reply.data[0]["commit"]["committer"]["date"])
+            date = parse_time(reply.data[0]["commit"]["committer"]["date"])
         except (KeyError, TypeError):
             raise FetchError("malformed commit in /commits") from None
+        return date, _last_page(reply.link("last"))
 
     def _participation(self, repo_path: str, cache: ConditionalCache):
         reply = self.client.get(f"{repo_path}/stats/participation", cache=cache, expect=(200, 202, 204),
@@ -96,3 +100,14 @@ class GitHubHandler(RepoHandler):
         if not isinstance(counts, list) or len(counts) != WEEKS or not all(isinstance(n, int) for n in counts):
             raise FetchError("malformed weekly counts in /stats/participation")
         return list(counts)
+
+
+def _last_page(url: str | None) -> int:
+    """The ``page`` of a ``rel="last"`` link: with one commit a page, the number of commits (no link: one page)."""
+    if not url:
+        return 1
+    pages = parse_qs(urlsplit(url).query).get("page", [""])
+    try:
+        return max(1, int(pages[-1]))
+    except ValueError:
+        return UNCHANGED

@@ -2,14 +2,14 @@
 
 Every release is stored with its number, first upload time, ``requires_python``, Python 3 support
 and yanked state. PyPI's JSON only describes the licence and classifiers of the latest release
-(``info``), so licence and development status are set on that release; older releases keep what was
-stored when they were the latest.
+(``info``), so licence, development status and classifiers (and the Django, Python and Wagtail versions
+they declare) are set on that release; older releases keep what was stored when they were the latest.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import quote
 
@@ -21,6 +21,7 @@ from webapp.links import url_problem
 
 DOCUMENTATION_KEYS = {"documentation", "docs", "doc", "documentations", "readthedocs"}
 MAX_NUMBER = 100
+MAX_CLASSIFIERS = 300  # PyPI's longest lists have about a hundred
 
 
 @dataclass
@@ -32,6 +33,18 @@ class Release:
     yanked: bool
     license: str | None = None  # None: PyPI did not say (not the latest release)
     development_status: str | None = None
+    classifiers: list[str] | None = None  # None: PyPI did not say (not the latest release)
+
+
+@dataclass
+class Advisory:
+    """A known vulnerability PyPI lists for the release it describes (from the OSV database)."""
+
+    advisory_id: str
+    aliases: list[str]
+    summary: str
+    fixed_in: list[str]
+    link: str
 
 
 @dataclass
@@ -39,6 +52,33 @@ class PypiData:
     version: str
     releases: list[Release]
     documentation_url: str | None
+    # The known vulnerabilities of ``version`` (withdrawn advisories left out).
+    vulnerabilities: list[Advisory] = field(default_factory=list)
+
+
+MAX_ADVISORIES = 200
+
+
+def _strings(value, limit: int, length: int) -> list[str]:
+    return [str(item)[:length] for item in (value if isinstance(value, list) else [])[:limit]
+            if isinstance(item, (str, int, float)) and str(item).strip()]
+
+
+def vulnerabilities(body: dict) -> list[Advisory]:
+    """The advisories of PyPI's ``vulnerabilities`` list that are not withdrawn; a link that is not a usable
+    http(s) address is dropped (the advisory is kept, without link)."""
+    found = []
+    items = body.get("vulnerabilities")
+    for item in (items if isinstance(items, list) else [])[:MAX_ADVISORIES]:
+        if not isinstance(item, dict) or item.get("withdrawn") or not item.get("id"):
+            continue
+        link = item.get("link") if isinstance(item.get("link"), str) else ""
+        found.append(Advisory(
+            advisory_id=str(item["id"])[:100], aliases=_strings(item.get("aliases"), 20, 100),
+            summary=str(item.get("summary") or item.get("details") or "")[:1000],
+            fixed_in=_strings(item.get("fixed_in"), 50, 100),
+            link=link.strip()[:500] if link and url_problem(link.strip()) is None else ""))
+    return found
 
 
 def python3_from_requires(spec: str | None) -> bool | None:
@@ -144,5 +184,7 @@ def parse_project(body: dict) -> PypiData:
                 classifiers)
             release.license = license_of(info, classifiers)
             release.development_status = development_status(classifiers)
+            release.classifiers = [classifier[:200] for classifier in classifiers[:MAX_CLASSIFIERS]]
         releases.append(release)
-    return PypiData(version=latest[:100], releases=releases, documentation_url=documentation_url(info))
+    return PypiData(version=latest[:100], releases=releases, documentation_url=documentation_url(info),
+                    vulnerabilities=vulnerabilities(body))

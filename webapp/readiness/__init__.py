@@ -1,0 +1,1 @@
+"""Readiness: the release cycles of Django, Python and Wagtail, and which packages declare support for each."""
