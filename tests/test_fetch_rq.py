@@ -21,7 +21,7 @@ from tests.fetch_support import REDIS_URL, ROOT, package, reload, run_jobs
 from webapp.catalog.models import Version
 from webapp.db_types import utcnow
 from webapp.extensions import db
-from webapp.fetch.jobs import QUEUE_NAME, enqueue_fetch, enqueue_stale_job, job_id_for
+from webapp.fetch.jobs import QUEUE_NAME, enqueue_fetch, enqueue_stale_job, job_id_for, periodic_refresh_job
 from webapp.fetch.services import enqueue_or_run_fetch
 
 
@@ -97,8 +97,10 @@ def test_the_periodic_job_queues_stale_packages_and_rq_cron_runs_it(app, remote,
     assert queue.job_ids == [job_id_for(stale.id)]
     scheduler = CronScheduler(connection=queue.connection)
     scheduler.load_config_from_file("webapp.fetch.cron")
-    [cron_job] = scheduler.get_jobs()
-    assert (cron_job.func, cron_job.queue_name, cron_job.interval) == (enqueue_stale_job, "fetch", 21600)
+    # Two jobs: the stale packages every 6 hours, and the daily refresh of what other domains keep from elsewhere.
+    assert sorted((job.name, job.func, job.queue_name, job.interval) for job in scheduler.get_jobs()) == [
+        ("fetch-stale-packages", enqueue_stale_job, "fetch", 21600),
+        ("periodic-refresh", periodic_refresh_job, "fetch", 86400)]
 
 
 # -- killed workers --------------------------------------------------------------------------------------------------

@@ -204,12 +204,14 @@ def register_template_helpers(app: Flask) -> None:
     from webapp.accounts.oauth import github_enabled
     from webapp.accounts.permissions import TEMPLATE_GLOBALS
     from webapp.grids.cells import CellRenderer
+    from webapp.history.wording import describe
+    from webapp.staff.banner import current_banner
     from webapp.templating import register
 
     register(app)
+    # Every page that lists changes (_partials/change_list.html) says them in people's words: ``change|in_words``.
+    app.jinja_env.filters["in_words"] = describe
     app.jinja_env.globals.update(TEMPLATE_GLOBALS, github_signin_enabled=github_enabled, grid_cells=CellRenderer)
-    from webapp.staff.banner import current_banner
-
     app.jinja_env.globals["site_banner"] = current_banner  # base.html shows it on every page
 
 

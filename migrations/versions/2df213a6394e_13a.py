@@ -1,4 +1,4 @@
-"""community: favorites, sites using (issue 13, part a): filled in by the work on that issue
+"""community: favorites, sites using (issue 13, part a)
 
 Favorites (a person starring a package) with their count on the package, kept by triggers (webapp/counters.py);
 the sites using a package; whether a person's profile shows their favorites.
@@ -14,6 +14,7 @@ from alembic import op
 # The trigger generator of the app; the counter is copied here as it is at this revision, so the migration keeps
 # its meaning whatever later code counts.
 from webapp.counters import Counter, install, uninstall
+from webapp.migration_support import restore_sqlite_schema, saved_sqlite_schema
 
 # revision identifiers, used by Alembic.
 revision = '2df213a6394e'
@@ -26,24 +27,11 @@ FAVORITE_ORDER = [sa.text("favorite_count DESC"), "title"]
 
 
 def _sqlite_schema(tables):
-    """The CREATE statements of the triggers and indexes on ``tables`` (SQLite only): copying a table, as
-    ``batch_alter_table`` may, drops its triggers and the indexes on expressions it cannot reflect."""
-    bind = op.get_bind()
-    if bind.dialect.name != "sqlite":
-        return []
-    marks = ", ".join(f"'{table}'" for table in tables)
-    return bind.exec_driver_sql(f"SELECT name, sql FROM sqlite_master WHERE type IN ('trigger', 'index') "
-                                f"AND sql IS NOT NULL AND tbl_name IN ({marks})").all()
+    return saved_sqlite_schema(op.get_bind(), tables)
 
 
 def _restore_sqlite_schema(saved):
-    if not saved:
-        return
-    bind = op.get_bind()
-    present = set(bind.exec_driver_sql("SELECT name FROM sqlite_master").scalars())
-    for name, sql in saved:
-        if name not in present:
-            bind.exec_driver_sql(sql)
+    restore_sqlite_schema(op.get_bind(), saved)
 
 
 def upgrade():

@@ -1,4 +1,4 @@
-"""accounts: profiles and recovery (issue 13, part b): filled in by the work on that issue
+"""accounts: profiles and recovery (issue 13, part b)
 
 Revision ID: 5e72073b8823
 Revises: 2df213a6394e

@@ -1,4 +1,4 @@
-"""health: version support, release cycles (issue 12, part a): filled in by the work on that issue
+"""health: version support, release cycles (issue 12, part a)
 
 Revision ID: a9f3aa8b694e
 Revises: f3b7d2a9c418

@@ -1,4 +1,4 @@
-"""health: deprecation, vulnerabilities, score inputs (issue 12, part b): filled in by the work on that issue
+"""health: deprecation, vulnerabilities, score inputs (issue 12, part b)
 
 Revision ID: b136e8b294f5
 Revises: a9f3aa8b694e
@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import webapp.db_types
+from webapp.migration_support import restore_sqlite_schema, saved_sqlite_schema
 
 # revision identifiers, used by Alembic.
 revision = 'b136e8b294f5'
@@ -18,24 +19,11 @@ depends_on = None
 
 
 def _sqlite_schema(tables):
-    """The CREATE statements of the triggers and indexes on ``tables`` (SQLite only): copying a table, as
-    ``batch_alter_table`` may, drops its triggers and the indexes on expressions it cannot reflect."""
-    bind = op.get_bind()
-    if bind.dialect.name != "sqlite":
-        return []
-    marks = ", ".join(f"'{table}'" for table in tables)
-    return bind.exec_driver_sql(f"SELECT name, sql FROM sqlite_master WHERE type IN ('trigger', 'index') "
-                                f"AND sql IS NOT NULL AND tbl_name IN ({marks})").all()
+    return saved_sqlite_schema(op.get_bind(), tables)
 
 
 def _restore_sqlite_schema(saved):
-    if not saved:
-        return
-    bind = op.get_bind()
-    present = set(bind.exec_driver_sql("SELECT name FROM sqlite_master").scalars())
-    for name, sql in saved:
-        if name not in present:
-            bind.exec_driver_sql(sql)
+    restore_sqlite_schema(op.get_bind(), saved)
 
 
 def upgrade():

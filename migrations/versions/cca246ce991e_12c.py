@@ -1,4 +1,4 @@
-"""health: trends snapshots (issue 12, part c): filled in by the work on that issue
+"""health: trends snapshots (issue 12, part c)
 
 Revision ID: cca246ce991e
 Revises: b136e8b294f5

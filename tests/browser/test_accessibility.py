@@ -94,6 +94,9 @@ def sweep(browser, live_server, paths: list[str], viewport: dict, username: str 
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_no_serious_accessibility_violation_on_any_page(browser, live_server, app, width):
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # The markup is the same whichever database answers: CI's SQLite run sweeps it (4 minutes saved here).
+        pytest.skip("accessibility is checked in the SQLite run")
     paths = page_paths()
     problems = {}
     for role, username in (("anonymous", None), ("staff", "stella")):

@@ -112,8 +112,9 @@ def package_score_breakdown(package, releases=None, supported_django: Iterable[s
     """The breakdown for a stored package: Python 3 and Django support are its current release's; ``releases``
     are its listed releases (default: ``package.versions``); ``supported_django`` the supported Django cycles
     (default: read through the package's session when ``look_up_cycles``)."""
-    release = package.current_release
     releases = package.versions if releases is None else releases
+    # After the releases: the current one is then found among them without a query of its own.
+    release = package.current_release
     if supported_django is None and look_up_cycles:
         supported_django = supported_django_cycles(object_session(package))
     return score_breakdown(

@@ -253,8 +253,10 @@ def _set_usage(user, package: Package, use: bool | None) -> bool:
     elif not wanted and currently:
         db.session.execute(delete(Usage).where(Usage.user_id == user.id, Usage.package_id == package.id))
     count = db.session.scalar(select(func.count()).select_from(Usage).where(Usage.package_id == package.id))
-    package.usage_count = count
-    rescore(package)
+    # The count and the score it changes are written by one UPDATE (the score's reads need no flush before them).
+    with db.session.no_autoflush:
+        package.usage_count = count
+        rescore(package)
     db.session.flush()
     return wanted
 

@@ -16,11 +16,8 @@ from webapp.accounts.permissions import staff_required
 from webapp.history.models import Change
 from webapp.history.queries import change_or_404, current_slugs
 from webapp.history.services import RevertError, StaleEdit, revert_change
-from webapp.history.wording import describe
 
 blueprint = Blueprint("history", __name__)
-# Every page that lists changes (_partials/change_list.html) says them in people's words: ``change|in_words``.
-blueprint.add_app_template_filter(describe, "in_words")
 
 # Changes to these objects are reverted from (and sent back to) the grid's history page.
 GRID_OBJECTS = {"grid", "feature", "element", "grid_package"}
