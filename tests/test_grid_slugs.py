@@ -83,3 +83,24 @@ def test_a_new_grid_cannot_take_an_old_address(client, auth):
     response = client.post("/grids/add/", data={"csrf_token": token, "title": "Other", "slug": "forms"})
 
     assert response.status_code == 422
+
+
+def test_every_read_page_under_an_old_grid_address_redirects(app, client, auth):
+    """Generated from the url_map: every GET rule under ``/grids/g/<slug>/``, whichever blueprint serves it (the
+    timesheet, the card, exports, history, cells, the editing forms)."""
+    from tests.route_sweep import make_world, url_for_rule
+
+    world = make_world()
+    token = auth.new_user("renamer", staff=True)  # staff: every page of the grid is open to them
+    fillers = world.url_arguments()
+    rules = [rule for rule in app.url_map.iter_rules()
+             if rule.rule.startswith("/grids/g/<slug>/") and "GET" in rule.methods]
+    assert len(rules) > 10
+    old = world.grid.slug
+    edit(client, old, token, title=world.grid.title, slug="renamed-grid", revision=str(world.grid.revision))
+    for rule in rules:
+        arguments = {**fillers.get(rule.endpoint, {}), "slug": old}
+        path = url_for_rule(rule, arguments, "GET")
+        response = client.get(path)
+        assert response.status_code == 301, (rule.endpoint, path, response.status_code)
+        assert "/grids/g/renamed-grid/" in response.headers["Location"], (rule.endpoint, response.headers["Location"])

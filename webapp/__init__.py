@@ -173,9 +173,11 @@ def register_search_index(app: Flask) -> None:
 
 def register_errorhandlers(app: Flask) -> None:
     """Friendly HTML pages for HTTP errors, and never a traceback for a user."""
-    from webapp.errors import register
+    from webapp.errors import NOT_FOUND_REDIRECTS, register
+    from webapp.grids.views import renamed_grid_redirect
 
     register(app)
+    app.extensions[NOT_FOUND_REDIRECTS] = [renamed_grid_redirect]  # old grid addresses, on every grid page
     from webapp.security import register as register_security_headers
 
     register_security_headers(app)

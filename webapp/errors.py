@@ -28,6 +28,10 @@ MESSAGES = {
 JSON_ENDPOINTS = {"fetch.github_webhook"}
 
 
+# app.extensions key: functions asked, in order, for a redirect instead of a 404 page (None: not theirs).
+NOT_FOUND_REDIRECTS = "not_found_redirects"
+
+
 def wants_json() -> bool:
     """True for API paths, machine endpoints and clients that ask for JSON."""
     if request.path.startswith("/api/") or request.endpoint in JSON_ENDPOINTS:
@@ -70,6 +74,12 @@ def register(app: Flask) -> None:
             order = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
             headers["Allow"] = ", ".join(sorted(error.valid_methods,
                                                 key=lambda m: order.index(m) if m in order else 99))
+        if error.code == 404:
+            # A page that moved (a renamed grid): the domains that know register a finder in the app factory.
+            for moved_to in current_app.extensions.get(NOT_FOUND_REDIRECTS, ()):
+                redirect = moved_to()
+                if redirect is not None:
+                    return redirect
         message = MESSAGES.get(error.code) if error.description == type(error).description else error.description
         return render_error(error.code or 500, message, headers)
 

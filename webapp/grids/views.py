@@ -21,22 +21,27 @@ from webapp.htmx import htmx_redirect, is_htmx
 blueprint = Blueprint("grids", __name__)
 
 
-def _redirect_if_renamed(slug: str) -> None:
-    """A page of a grid by an address it had before a rename: 301 to the same page at its address now (for
-    reads; a form posted to an old address is refused with the 404 that follows)."""
-    if request.method not in ("GET", "HEAD"):
-        return
-    current = queries.renamed_to(slug)
-    if current is not None:
-        arguments = {**request.view_args, "slug": current, **request.args.to_dict(flat=False)}
-        abort(redirect(url_for(request.endpoint, **arguments), 301))
+def renamed_grid_redirect():
+    """For a 404 on any page under a grid's address (``/grids/g/<slug>/...``, whichever blueprint serves it): a
+    301 to the same page at the address the grid has now, when it had ``slug`` before a rename; else None.
+
+    Only reads are redirected: a form posted to an old address gets the 404.
+    """
+    rule = request.url_rule
+    if (rule is None or request.method not in ("GET", "HEAD") or not rule.rule.startswith("/grids/g/<slug>/")
+            or not request.view_args):
+        return None
+    current = queries.renamed_to(request.view_args["slug"])
+    if current is None:
+        return None
+    arguments = {**request.view_args, "slug": current, **request.args.to_dict(flat=False)}
+    return redirect(url_for(request.endpoint, **arguments), 301)
 
 
 def _grid_or_404(slug: str) -> Grid:
-    """The grid at ``slug``; a redirect when it moved to another address; else a 404 page."""
+    """The grid at ``slug``, else a 404 (which redirects when the grid moved: :func:`renamed_grid_redirect`)."""
     grid = queries.grid_by_slug(slug)
     if grid is None:
-        _redirect_if_renamed(slug)
         abort(404, f"There is no grid “{slug}”.")
     return grid
 
@@ -63,7 +68,6 @@ def grid_detail(slug: str):
     viewer_id = current_user.id if current_user.is_authenticated else None
     detail = queries.grid_detail(slug, sort=sort, hide_stale=hide_stale, viewer_id=viewer_id)
     if detail is None:
-        _redirect_if_renamed(slug)
         abort(404, f"There is no grid “{slug}”.")
     layout = "rows" if request.args.get("layout") == "rows" else "columns"
     context = {"detail": detail, "grid": detail.grid, "sort": sort, "hide_stale": hide_stale, "layout": layout,
@@ -312,7 +316,6 @@ def feature_delete(slug: str, feature_id: int):
 def _cell_or_404(slug: str, grid_package_id: int, feature_id: int) -> queries.CellContext:
     cell = queries.cell_context(slug, grid_package_id, feature_id)
     if cell is None:
-        _redirect_if_renamed(slug)
         abort(404, "This grid has no such cell.")
     return cell
 
