@@ -160,7 +160,8 @@ def bar_chart(counts: list[int], start: date, *, name: str, period_days: int = 7
         last_day = min(last_day, today)
     period = "week" if period_days == 7 else f"{period_days} days"
     label = f"{name} per {period} from {day_label(start)} to {day_label(last_day)}: {sum(counts):,} in all"
-    legend = (f'<span class="key key-bar"></span>{escape(name)} per {period} '
+    key = f"key key-bar key-bar-{escape(tone)}" if tone else "key key-bar"  # the swatch takes the bars' colour
+    legend = (f'<span class="{key}"></span>{escape(name)} per {period} '
               f'<span class="muted">({sum(counts):,} in {len(counts)} {period}s)</span>')
     css = f"chart-bars chart-bars-{escape(tone)}" if tone else "chart-bars"
     return _frame(f'<path class="{css}" d="{"".join(bars)}"></path>', low=low, high=high,
