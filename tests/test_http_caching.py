@@ -17,7 +17,16 @@ from webapp.static_files import HASHED_NAME
 
 # Anonymous GET pages with a form an anonymous person submits: they carry a CSRF token (in the session cookie)
 # and are private. Adding one must be deliberate: the sweep fails when this set changes.
-FORM_PAGES = {"accounts.login", "accounts.signup"}
+FORM_PAGES = {
+    "accounts.login", "accounts.signup",
+    "accounts.password_reset_request", "accounts.password_reset",  # asking for a reset link, choosing a password
+    "readiness.check",  # pasting a requirements file to check against a release cycle
+}
+# Anonymous GET answers that must never be stored, by any cache: each says what is true now. Adding one must be
+# deliberate too: the sweep checks they say no-store, and that no other page does.
+NEVER_STORED = {
+    "pages.health",  # a load balancer's health check: a stored "ok" would hide a failing database or Redis
+}
 
 
 def anonymous_get_urls(world) -> dict[str, str]:
@@ -31,7 +40,7 @@ def anonymous_get_urls(world) -> dict[str, str]:
 
 
 def test_every_anonymous_page_is_public_with_validators_and_answers_304(app, world):
-    shared, form_pages = [], set()
+    shared, form_pages, never_stored = [], set(), set()
     for endpoint, url in anonymous_get_urls(world).items():
         client = app.test_client()  # a first visit: no cookie from an earlier page (the sign-in form sets one)
         response = client.get(url)
@@ -41,6 +50,10 @@ def test_every_anonymous_page_is_public_with_validators_and_answers_304(app, wor
         if cookies:
             form_pages.add(endpoint)
             assert "private" in response.headers["Cache-Control"], (url, response.headers["Cache-Control"])
+            continue
+        if response.cache_control.no_store:
+            never_stored.add(endpoint)
+            assert "public" not in response.cache_control and response.cache_control.max_age is None, url
             continue
         shared.append(url)
         etag = response.headers.get("ETag")
@@ -57,6 +70,7 @@ def test_every_anonymous_page_is_public_with_validators_and_answers_304(app, wor
         assert client.get(url, headers={"If-Modified-Since": since}).status_code == 304, url
         assert client.get(url, headers={"If-None-Match": '"other"'}).status_code == 200, url
     assert form_pages == FORM_PAGES
+    assert never_stored == NEVER_STORED
     for path in ("/", f"/packages/p/{world.mine.slug}/", f"/grids/g/{world.grid.slug}/", "/feeds/packages/latest/rss/",
                  "/sitemap.xml", "/search/", "/api/v4/packages/"):
         assert path in shared, path

@@ -7,8 +7,9 @@ import pytest
 from sqlalchemy import insert, select, update
 
 from tests.editing_support import a_package, html, live_markup
-from tests.factories import make_category, make_grid, make_package
+from tests.factories import make_category, make_grid, make_package, make_user
 from webapp import rendering
+from webapp.accounts.models import User
 from webapp.catalog.models import Flag, Package
 from webapp.extensions import db
 from webapp.grids.models import Element, Feature, Grid
@@ -34,6 +35,8 @@ def _one_of(model, source, value, people):
     """A new row of ``model`` with ``source`` set to ``value``, written through the ORM."""
     if model is Package:
         return make_package(**{source: value})
+    if model is User:
+        return make_user(**{source: value})
     grid = make_grid(packages=[a_package(title=f"p{id(value)}", slug=f"p{abs(hash(str(value)))}")], features=1)
     if model is Grid:
         setattr(grid, source, value)
@@ -61,7 +64,7 @@ def test_every_markdown_field_and_the_sparkline_are_stored_rendered():
     found = {(model.__name__, source, html_) for model, source, html_, _renderer in _rendered()}
     assert {("Grid", "description", "description_html"), ("Feature", "description", "description_html"),
             ("Element", "text", "text_html"), ("Flag", "reason", "reason_html"),
-            ("Package", "commits_over_52", "commits_sparkline")} <= found
+            ("Package", "commits_over_52", "commits_sparkline"), ("User", "bio", "bio_html")} <= found
 
 
 @pytest.mark.parametrize("model, source, html_, renderer", _rendered(),

@@ -14,6 +14,7 @@ from webapp import create_app
 from webapp.catalog.models import Category, Package
 from webapp.extensions import db
 from webapp.grids.models import Feature, Grid, GridPackage
+from webapp.search.index import PACKAGES as PACKAGE_INDEX
 
 
 def found(client, query: str) -> list[str]:
@@ -171,6 +172,12 @@ def test_the_migration_indexes_the_rows_that_exist(empty_database_url):
                 "'pelican-tools', 'pelican-tools', 1, '', '', '', FALSE, 'Seabirds', 0, 0, '[]', '[]', '', '', "
                 "'2024-01-01', '2024-01-01', '', 0, 0, 0, FALSE, '', 1)"))
         upgrade(revision="f3b7d2a9c418")
+        with db.engine.connect() as connection:  # the migration wrote the row's document
+            [(name, body)] = connection.execute(text(f"SELECT name, body FROM {PACKAGE_INDEX}")).all()
+        assert "pelican" in name.split() and "Seabirds" in body
+        # Searched through the site, whose models have the columns of the later migrations (none of which
+        # touches the index).
+        upgrade()
         client = migrated.test_client()
         assert found(client, "pelican") == ["pelican-tools"]
         assert found(client, "seabirds") == ["pelican-tools"]

@@ -147,8 +147,10 @@ CLEAN = "ABCDEFGHI\nJ\nK\tLé"
 
 def written_text_columns() -> dict:
     """The text columns a writer sets; a column rendered from another (``rendered_from``) follows its source, and
-    tests/test_rendered_html.py sweeps those."""
-    columns = {model: [name for name in names if "rendered_from" not in model.__table__.c[name].info]
+    tests/test_rendered_html.py sweeps those; a column worked out from another (``derived_from``: a release's
+    declared versions, from its classifiers) is rewritten from its cleaned source."""
+    followers = {"rendered_from", "derived_from"}
+    columns = {model: [name for name in names if not followers & set(model.__table__.c[name].info)]
                for model, names in text_columns().items()}
     return {model: names for model, names in columns.items() if names}
 

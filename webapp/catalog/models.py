@@ -208,6 +208,10 @@ Index("ix_packages_category_by_id", Package.category_id, Package.id, sqlite_wher
 Index("ix_packages_created_by_id", Package.created_by_id)
 
 
+# ``info`` of a column written only from another column (the declared versions, from the classifiers).
+DERIVED = {"derived_from": "classifiers"}
+
+
 class Version(db.Model):
     """A release of a package, as PyPI lists it."""
 
@@ -228,9 +232,9 @@ class Version(db.Model):
     # The release's trove classifiers (PyPI describes only the latest release's), and what they declare, worked
     # out whenever they are set (webapp/catalog/support.py) so that no page parses classifiers.
     classifiers: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
-    django_versions: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
-    python_versions: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
-    wagtail_versions: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
+    django_versions: Mapped[list] = mapped_column(JSON, default=list, server_default="[]", info=DERIVED)
+    python_versions: Mapped[list] = mapped_column(JSON, default=list, server_default="[]", info=DERIVED)
+    wagtail_versions: Mapped[list] = mapped_column(JSON, default=list, server_default="[]", info=DERIVED)
     # "Framework :: Wagtail" in any form: a Wagtail package, which shows (and is counted for) Wagtail versions.
     for_wagtail: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
