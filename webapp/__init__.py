@@ -205,15 +205,19 @@ def register_template_helpers(app: Flask) -> None:
     """Filters and globals the templates use: formatting (webapp/templating.py), permissions and sign-in."""
     from webapp.accounts.oauth import github_enabled
     from webapp.accounts.permissions import TEMPLATE_GLOBALS
+    from webapp.catalog import widgets
     from webapp.grids.cells import CellRenderer
+    from webapp.grids.table import fact_rows, grid_table
     from webapp.history.wording import describe
     from webapp.staff.banner import current_banner
     from webapp.templating import register
 
     register(app)
+    widgets.register(app)
     # Every page that lists changes (_partials/change_list.html) says them in people's words: ``change|in_words``.
     app.jinja_env.filters["in_words"] = describe
-    app.jinja_env.globals.update(TEMPLATE_GLOBALS, github_signin_enabled=github_enabled, grid_cells=CellRenderer)
+    app.jinja_env.globals.update(TEMPLATE_GLOBALS, github_signin_enabled=github_enabled, grid_cells=CellRenderer,
+                                 grid_table=grid_table, fact_rows=fact_rows)
     app.jinja_env.globals["site_banner"] = current_banner  # base.html shows it on every page
 
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, timedelta
+from functools import cache
 from typing import Iterable, Mapping
 
-from sqlalchemy import and_, delete, func, select
+from sqlalchemy import Select, and_, bindparam, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -93,15 +94,21 @@ def trend_chart(points: list[tuple[date, int]], releases: Iterable[Version], *, 
                              note=DEMO_NOTE if demo else "")
 
 
+@cache
+def _stars_since_statement() -> Select:
+    # Built once per process (grid pages run it on every view).
+    first = (select(PackageSnapshot.package_id, func.min(PackageSnapshot.day).label("day"))
+             .where(PackageSnapshot.package_id.in_(bindparam("ids", expanding=True)),
+                    PackageSnapshot.day >= bindparam("since"))
+             .group_by(PackageSnapshot.package_id).subquery())
+    return (select(PackageSnapshot.package_id, PackageSnapshot.day, PackageSnapshot.stars)
+            .join(first, and_(PackageSnapshot.package_id == first.c.package_id, PackageSnapshot.day == first.c.day)))
+
+
 def stars_since(package_ids: list[int], today: date, days: int = GAINED_DAYS) -> dict[int, tuple[date, int]]:
     """For each package, its oldest snapshot within the last ``days`` (day and stars): one query."""
     if not package_ids:
         return {}
-    since = today - timedelta(days=days)
-    first = (select(PackageSnapshot.package_id, func.min(PackageSnapshot.day).label("day"))
-             .where(PackageSnapshot.package_id.in_(package_ids), PackageSnapshot.day >= since)
-             .group_by(PackageSnapshot.package_id).subquery())
-    rows = db.session.execute(
-        select(PackageSnapshot.package_id, PackageSnapshot.day, PackageSnapshot.stars)
-        .join(first, and_(PackageSnapshot.package_id == first.c.package_id, PackageSnapshot.day == first.c.day)))
+    rows = db.session.execute(_stars_since_statement(), {"ids": list(package_ids),
+                                                          "since": today - timedelta(days=days)})
     return {package_id: (day, stars) for package_id, day, stars in rows}

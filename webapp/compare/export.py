@@ -1,5 +1,5 @@
 """Grids and comparisons as files: CSV, JSON and a Markdown table, one package a row, the fixed rows (as the grid
-page shows them, templates/grids/_fact_macros.html) then one column per feature with the cell's text as written.
+page shows them, webapp/grids/table.py) then one column per feature with the cell's text as written.
 
 CSV cells that a spreadsheet would read as a formula (starting with = + - @, or a tab or carriage return) get a
 leading apostrophe; Markdown cells have their pipes, angle brackets and line breaks escaped.

@@ -10,15 +10,13 @@ single-cell HTMX answers use the same :class:`CellRenderer`, so a cell looks the
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import NamedTuple
 
-from flask import url_for
 from markupsafe import Markup, escape
 
+from webapp.url_patterns import UrlPattern
+
 EMPTY = '<span class="cell-empty" aria-label="No entry">—</span>'
-EDIT_ICON = ('<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 20h4L19 9l-4-4L4 16v4Z"/>'
-             '<path d="m13.5 6.5 4 4"/></svg>')
-# Stand-ins for the two ids in the cell edit URL: the URL is built once per grid and filled in per cell.
-_COLUMN_MARK, _FEATURE_MARK = 2147483641, 2147483643
 
 
 class CellRenderer:
@@ -26,34 +24,54 @@ class CellRenderer:
 
     def __init__(self, slug: str, can_edit: bool) -> None:
         self.can_edit = bool(can_edit)
-        self._edit_url = ""
-        if self.can_edit:
-            url = url_for("grids.cell_edit", slug=slug, grid_package_id=_COLUMN_MARK, feature_id=_FEATURE_MARK)
-            self._edit_url = url.replace("{", "{{").replace("}", "}}").replace(
-                str(_COLUMN_MARK), "{column}", 1).replace(str(_FEATURE_MARK), "{feature}", 1)
+        # The cell edit address, built once per grid and filled in per cell.
+        self._edit_url = (UrlPattern("grids.cell_edit", "grid_package_id", "feature_id", slug=slug)
+                          if self.can_edit else None)
 
     def cell(self, grid_package_id: int, feature, html: str | None, package_title: str,
              refocus: bool = False) -> Markup:
         """One ``<td>``: the cell's stored HTML (or a dash), and its edit link when the viewer may edit."""
-        content = html or EMPTY
+        return Markup(self._cell(grid_package_id, feature.id, escape(feature.title), html,
+                                 escape(package_title), escape(feature.title), refocus))
+
+    def _cell(self, grid_package_id: int, feature_id: int, label: str, html: str | None, package_title: str,
+              feature_title: str, refocus: bool = False) -> str:
+        # ``label``, ``package_title`` and ``feature_title`` come escaped; ``html`` is stored sanitised HTML.
         # data-label: the feature's name, shown beside the value when a phone shows each package as a card.
-        cell_id, label = f"cell-{grid_package_id}-{feature.id}", escape(feature.title)
+        content = html or EMPTY
         if not self.can_edit:
-            return Markup(f'<td id="{cell_id}" class="cell" data-label="{label}">{content}</td>')
-        url = self._edit_url.format(column=grid_package_id, feature=feature.id)
-        edit_label = escape(f"Edit {package_title}: {feature.title}")
+            return f'<td id="cell-{grid_package_id}-{feature_id}" class="cell" data-label="{label}">{content}</td>'
+        url = self._edit_url(grid_package_id, feature_id)
         focus = " autofocus" if refocus else ""
-        return Markup(
-            f'<td id="{cell_id}" class="cell cell-editable" data-label="{label}">{content}\n'
+        return (
+            f'<td id="cell-{grid_package_id}-{feature_id}" class="cell cell-editable" data-label="{label}">{content}\n'
             f'<a class="cell-edit" href="{url}" hx-get="{url}" hx-target="closest td" hx-swap="outerHTML" '
-            f'title="Edit this cell" aria-label="{edit_label}"{focus}>{EDIT_ICON}</a></td>')
+            f'title="Edit this cell" aria-label="Edit {package_title}: {feature_title}"{focus}></a></td>')
 
-    def feature_row(self, feature, columns: Iterable) -> Markup:
+    def feature_row(self, feature, columns: list[CellColumn]) -> str:
         """The cells of one feature across the grid's columns (packages as columns)."""
-        return Markup("").join(self.cell(column.grid_package.id, feature, column.cells.get(feature.id),
-                                         column.package.title) for column in columns)
+        feature_id, title = feature.id, escape(feature.title)
+        return "".join(self._cell(column.grid_package_id, feature_id, title, column.cells.get(feature_id),
+                                  column.title, title) for column in columns)
 
-    def package_row(self, column, features: Iterable) -> Markup:
+    def package_row(self, column: CellColumn, features: Iterable) -> str:
         """The cells of one package across the grid's features (packages as rows)."""
-        return Markup("").join(self.cell(column.grid_package.id, feature, column.cells.get(feature.id),
-                                         column.package.title) for feature in features)
+        cells, parts = column.cells, []
+        for feature in features:
+            title = escape(feature.title)
+            parts.append(self._cell(column.grid_package_id, feature.id, title, cells.get(feature.id), column.title,
+                                    title))
+        return "".join(parts)
+
+
+class CellColumn(NamedTuple):
+    """What a cell needs of its column, read once per grid rather than once per cell."""
+
+    grid_package_id: int
+    title: Markup  # the package's title, escaped
+    cells: dict[int, str]  # feature id -> the cell's stored HTML
+
+    @classmethod
+    def of(cls, column) -> CellColumn:
+        """From a grid column (webapp/grids/queries.py GridColumn)."""
+        return cls(column.grid_package.id, escape(column.package.title), column.cells)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from functools import cache
 
-from sqlalchemy import Select, and_, case, exists, func, literal, or_, select, union_all
+from sqlalchemy import Select, and_, bindparam, case, exists, func, literal, or_, select, union_all
 from sqlalchemy.orm import joinedload
 
 from webapp import counters
@@ -115,23 +116,14 @@ class GridDetail:
 def grid_detail(slug: str, *, sort: str = DEFAULT_COLUMN_SORT, hide_stale: bool = False,
                 viewer_id: int | None = None) -> GridDetail | None:
     """A grid with its columns, features and cells: four queries (five with a signed-in viewer)."""
-    grid = db.session.scalar(select(Grid).where(Grid.slug == slug))
+    statements = _grid_statements()
+    grid = db.session.scalar(statements.grid, {"slug": slug})
     if grid is None:
         return None
-    grid_packages = list(db.session.scalars(
-        select(GridPackage).join(Package, Package.id == GridPackage.package_id)
-        .where(GridPackage.grid_id == grid.id, Package.removed_at.is_(None))
-        .options(joinedload(GridPackage.package).joinedload(Package.category),
-                 joinedload(GridPackage.package).joinedload(Package.deprecated_by),
-                 joinedload(GridPackage.package).joinedload(Package.current_release))
-    ))
-    features = list(db.session.scalars(select(Feature).where(Feature.grid_id == grid.id).order_by(Feature.id)))
+    grid_packages = list(db.session.scalars(statements.members, {"grid_id": grid.id}))
+    features = list(db.session.scalars(statements.features, {"grid_id": grid.id}))
     # Plain (column, feature, html) tuples: a grid of 150 packages has thousands of cells.
-    elements = db.session.execute(
-        select(Element.grid_package_id, Element.feature_id, Element.text_html)
-        .join(GridPackage, GridPackage.id == Element.grid_package_id)
-        .where(GridPackage.grid_id == grid.id, Element.text_html != "")
-    ).all()
+    elements = db.session.execute(statements.cells, {"grid_id": grid.id}).all()
     used, favorited = set(), set()
     if viewer_id is not None and grid_packages:
         # What the viewer uses and starred among the columns, in one query.
@@ -156,6 +148,59 @@ def grid_detail(slug: str, *, sort: str = DEFAULT_COLUMN_SORT, hide_stale: bool 
     return GridDetail(
         grid=grid, columns=visible, features=features, hidden_count=len(ordered) - len(visible),
         total_count=len(ordered), demo=any(c.package.stats_are_demo for c in ordered),
+    )
+
+
+# What the grid's columns read of a package and its current release: the rest (a stored trend chart, the
+# participants, the raw classifiers, fetch bookkeeping) is not loaded, and reading it would raise rather than
+# quietly cost a query per column.
+COLUMN_PACKAGE_FIELDS = (
+    Package.id, Package.title, Package.slug, Package.category_id, Package.repo_url, Package.pypi_url,
+    Package.documentation_url, Package.repo_description, Package.repo_watchers, Package.repo_forks,
+    Package.commits_over_52, Package.commits_sparkline, Package.pypi_version, Package.last_commit_date,
+    Package.date_repo_archived, Package.deprecated_by_id, Package.deprecation_note, Package.deprecation_status,
+    Package.vulnerability_count, Package.score, Package.usage_count, Package.favorite_count, Package.stats_are_demo,
+    Package.removed_at, Package.current_release_id,
+)
+COLUMN_RELEASE_FIELDS = (
+    Version.id, Version.package_id, Version.number, Version.license, Version.upload_time,
+    Version.development_status, Version.supports_python3, Version.django_versions, Version.python_versions,
+    Version.wagtail_versions, Version.for_wagtail,
+)
+
+
+def column_loading(package):
+    """Loader options for a package shown as a grid or compare column (``package``: the loader that reaches it,
+    e.g. ``joinedload(GridPackage.package)``): its category, replacement and current release joined, and only the
+    fields the columns show."""
+    return (package.load_only(*COLUMN_PACKAGE_FIELDS, raiseload=True),
+            package.joinedload(Package.category),
+            package.joinedload(Package.deprecated_by).load_only(Package.id, Package.slug, Package.title,
+                                                                raiseload=True),
+            package.joinedload(Package.current_release).load_only(*COLUMN_RELEASE_FIELDS, raiseload=True))
+
+
+@dataclass(frozen=True)
+class _GridStatements:
+    grid: Select
+    members: Select
+    features: Select
+    cells: Select
+
+
+@cache
+def _grid_statements() -> _GridStatements:
+    # Built once per process: a statement with its loader options costs more to build than to run.
+    grid_id = bindparam("grid_id")
+    return _GridStatements(
+        grid=select(Grid).where(Grid.slug == bindparam("slug")),
+        members=(select(GridPackage).join(Package, Package.id == GridPackage.package_id)
+                 .where(GridPackage.grid_id == grid_id, Package.removed_at.is_(None))
+                 .options(*column_loading(joinedload(GridPackage.package)))),
+        features=select(Feature).where(Feature.grid_id == grid_id).order_by(Feature.id),
+        cells=(select(Element.grid_package_id, Element.feature_id, Element.text_html)
+               .join(GridPackage, GridPackage.id == Element.grid_package_id)
+               .where(GridPackage.grid_id == grid_id, Element.text_html != "")),
     )
 
 
