@@ -143,6 +143,9 @@ FRONT_FLAG = "packagegrids.page_front"  # set in the WSGI environ of a request t
 # front only sees requests without the site's cookies) is not stored by the front.
 FRONT_KEY_HEADERS = ("Accept", "Accept-Encoding", HTMX_REQUEST, HTMX_TARGET, HTMX_CURRENT_URL)
 _FRONT_KEY_ENVIRON = tuple("HTTP_" + name.upper().replace("-", "_") for name in FRONT_KEY_HEADERS)
+# The versions a request already read for its page's key (by the front or the view wrapper), before the view read
+# any data: shared fragments (:func:`fragment_versions`) reuse them rather than asking again.
+VERSIONS_SEEN = "packagegrids.page_cache_versions"
 _NOT_MODIFIED_DROPS = {"content-length", "content-type", "content-encoding"}
 _CSRF_PLACEHOLDER = "\x00csrf-token\x00"
 _STORED_SESSION_KEYS = {"csrf_token"}  # an anonymous session holding only these sees the shared page
@@ -272,9 +275,11 @@ def _as_of_now(version: str) -> str:
 
 def _key(endpoint: str, scopes: tuple[str, ...]) -> str:
     read = (*scopes, *TIMED_SCOPES)
+    versions = _versions(read)
+    request.environ.setdefault(VERSIONS_SEEN, {}).update(zip(read, versions, strict=True))
     parts = [endpoint, _settings_fingerprint(), request.host_url, request.full_path, request.headers.get("Accept", ""),
              str(is_htmx()), htmx_target() or "", htmx_current_url() or "",
-             *(f"{scope}={_as_of_now(version)}" for scope, version in zip(read, _versions(read), strict=True))]
+             *(f"{scope}={_as_of_now(version)}" for scope, version in zip(read, versions, strict=True))]
     return "page:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
@@ -405,6 +410,7 @@ class PageFront:
 
     def _key(self, environ: dict, endpoint: str, scopes: tuple[str, ...]) -> str:
         versions = self._versions()
+        environ[VERSIONS_SEEN] = {scope: versions.get(scope, MISSING_VERSION) for scope in scopes}
         parts = ["front", endpoint, repr([self.app.config[setting.key] for setting in SETTINGS]),
                  environ.get("wsgi.url_scheme", ""), environ.get("HTTP_HOST", ""), environ.get("SERVER_NAME", ""),
                  environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""),
@@ -466,6 +472,55 @@ def _holds_already(environ: dict, entry: dict) -> bool:
     since = parse_date(environ.get("HTTP_IF_MODIFIED_SINCE"))
     last_modified = parse_date(entry["last_modified"])
     return since is not None and last_modified is not None and last_modified <= since
+
+
+# --- fragments shared by every reader -----------------------------------------------------------------------
+
+class FragmentVersions:
+    """The versions of the scopes a page fragment shows, read before the data it is drawn from (so a fragment is
+    never stored under a version newer than its data). See :func:`shared_fragment`."""
+
+    __slots__ = ("scopes", "versions")
+
+    def __init__(self, scopes: tuple[str, ...], versions: list[str]) -> None:
+        self.scopes, self.versions = scopes, versions
+
+
+def fragment_versions(scopes: tuple[str, ...]) -> FragmentVersions | None:
+    """Read the versions of ``scopes`` now (one query), before reading what a shared fragment shows; None when the
+    page cache is off."""
+    if not current_app.config["PAGE_CACHE"]:
+        return None
+    seen = request.environ.get(VERSIONS_SEEN, {})
+    if all(scope in seen for scope in scopes):
+        return FragmentVersions(scopes, [seen[scope] for scope in scopes])
+    return FragmentVersions(scopes, _versions(scopes))
+
+
+def shared_fragment(name: str, versions: FragmentVersions | None, parts: tuple, render: Callable[[], str]) -> str:
+    """A piece of a page that is the same for every reader who sees it (signed in or not): rendered once, kept in
+    the page cache under ``versions`` and the request's address, and shared, so a signed-in reader renders only
+    their own bits around it. ``parts`` are whatever else it depends on (what the reader may do, say). Without
+    ``versions`` (the page cache off), or with the cache down, it is rendered."""
+    if versions is None:
+        return render()
+    key = "fragment:" + hashlib.sha256("\n".join([
+        name, _settings_fingerprint(), request.host_url, request.full_path, repr(parts),
+        *(f"{scope}={version}" for scope, version in zip(versions.scopes, versions.versions, strict=True)),
+    ]).encode()).hexdigest()
+    try:
+        stored = cache.get(key)
+    except Exception:  # a cache that is down serves nothing, and the fragment is rendered
+        logger.warning("page cache unavailable", exc_info=True)
+        return render()
+    if stored is not None:
+        return stored
+    fragment = render()
+    try:
+        cache.set(key, str(fragment))
+    except Exception:
+        logger.warning("page cache unavailable", exc_info=True)
+    return fragment
 
 
 def clear() -> None:

@@ -28,6 +28,7 @@ from webapp.catalog.widgets import (
 )
 from webapp.grids.cells import CellColumn, CellRenderer
 from webapp.links import safe_url
+from webapp.page_cache import FragmentVersions, shared_fragment
 from webapp.templating import format_date, intcomma, sparkline, timesince, url_with
 from webapp.url_patterns import UrlPattern
 
@@ -192,12 +193,18 @@ class GridTable:
     """A grid's comparison table (webapp.grids.queries.GridDetail) for one viewer.
 
     ``can_edit``: cells, features and columns get their edit links; ``can_delete_features``: features get
-    "Delete"; ``sort``: the column order shown (its row heading gets an arrow).
+    "Delete"; ``sort``: the column order shown (its row heading gets an arrow). With ``shared`` (the versions the
+    grid page's data was read at, webapp.page_cache.fragment_versions), the body of the "packages as columns"
+    table (fixed rows and feature rows: nothing of the reader's own) is kept in the page cache and shared by every
+    reader who may do the same; the column heads (the reader's "I use this", star and remove buttons) are drawn
+    for each.
     """
 
-    def __init__(self, detail, *, can_edit: bool, can_delete_features: bool, cycles, sort: str) -> None:
+    def __init__(self, detail, *, can_edit: bool, can_delete_features: bool, cycles, sort: str,
+                 shared: FragmentVersions | None = None) -> None:
         self.detail, self.grid = detail, detail.grid
         self.can_edit, self.can_delete_features, self.sort = bool(can_edit), bool(can_delete_features), sort
+        self.shared = shared
         self.page = PageWidgets()
         self.facts = FactCells(cycles, self.page)
         self.cells = CellRenderer(self.grid.slug, self.can_edit)
@@ -264,14 +271,21 @@ class GridTable:
         return f'<caption class="visually-hidden">{escape(self.grid.title)}: {what}</caption>'
 
     def _columns_layout(self) -> Markup:
+        columns = self.detail.columns
+        body = shared_fragment("grid-columns-body", self.shared, (self.can_edit, self.can_delete_features),
+                               self._columns_body)
+        return Markup("\n".join([
+            '<table class="grid">', self._caption(f"{len(columns)} packages compared"),
+            '<thead>\n<tr>\n<th scope="col">Package</th>',
+            *(self._package_head(column, "col") for column in columns),
+            "</tr>\n</thead>\n<tbody>", body, "</tbody>\n</table>",
+        ]))
+
+    def _columns_body(self) -> str:
         columns, features = self.detail.columns, self.detail.features
         empty_cells = "<td></td>" * len(columns)
         cell_columns = [CellColumn.of(column) for column in columns]
         parts = [
-            '<table class="grid">', self._caption(f"{len(columns)} packages compared"),
-            '<thead>\n<tr>\n<th scope="col">Package</th>',
-            *(self._package_head(column, "col") for column in columns),
-            "</tr>\n</thead>\n<tbody>",
             self.facts.rows(columns, lambda _key, label, sort_key: self._fact_head(label, sort_key, "row")),
             f'<tr class="section"><th scope="row">Features</th>{empty_cells}</tr>',
         ]
@@ -284,8 +298,7 @@ class GridTable:
                 add = (f'<div class="feature-tools"><a href="{url_for("grids.feature_add", slug=self.grid.slug)}">'
                        f'Add a feature</a></div>')
             parts.append(f'<tr><th scope="row" class="muted">No features yet{add}</th>{empty_cells}</tr>')
-        parts.append("</tbody>\n</table>")
-        return Markup("\n".join(parts))
+        return "\n".join(parts)
 
     def _rows_layout(self) -> Markup:
         columns, features = self.detail.columns, self.detail.features
@@ -306,7 +319,7 @@ class GridTable:
 
 
 def grid_table(detail, *, can_edit: bool, can_delete_features: bool, cycles, sort: str,
-               layout: str = "columns") -> Markup:
+               layout: str = "columns", shared: FragmentVersions | None = None) -> Markup:
     """The grid page's ``<table>`` (see :class:`GridTable`)."""
     return GridTable(detail, can_edit=can_edit, can_delete_features=can_delete_features, cycles=cycles,
-                     sort=sort).render(layout)
+                     sort=sort, shared=shared).render(layout)

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
+from webapp import page_cache
 from webapp.accounts import permissions
 from webapp.catalog import services as catalog
 from webapp.catalog.forms import AddPackageForm, AddSourceForm
@@ -66,12 +67,15 @@ def grid_detail(slug: str):
         sort = queries.DEFAULT_COLUMN_SORT
     hide_stale = request.args.get("hide") == "stale"
     viewer_id = current_user.id if current_user.is_authenticated else None
+    # The table's body is the same for every reader who may do the same (webapp/grids/table.py): read the versions
+    # it is kept under before the data it shows.
+    shared = page_cache.fragment_versions(page_cache.CACHED_RULES["/grids/g/<slug>/"])
     detail = queries.grid_detail(slug, sort=sort, hide_stale=hide_stale, viewer_id=viewer_id)
     if detail is None:
         abort(404, f"There is no grid “{slug}”.")
     layout = "rows" if request.args.get("layout") == "rows" else "columns"
     context = {"detail": detail, "grid": detail.grid, "sort": sort, "hide_stale": hide_stale, "layout": layout,
-               "column_sorts": queries.COLUMN_SORTS, "cycles": release_cycle_table()}
+               "column_sorts": queries.COLUMN_SORTS, "cycles": release_cycle_table(), "shared": shared}
     if is_htmx("grid-table"):
         return render_block("grids/grid_detail.html", "table", **context)
     return render_template("grids/grid_detail.html", **context)
