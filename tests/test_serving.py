@@ -14,6 +14,7 @@ from pathlib import Path
 import requests
 
 from tests.live_server import PROJECT_ROOT, free_port, server_environment
+from webapp.gunicorn_conf import TEMPLATE_SUFFIXES, compile_templates
 
 MAKE_TIMEOUT = 60
 DEMO_PACKAGE = "/packages/p/django-debug-toolbar/"
@@ -60,9 +61,21 @@ def test_make_run_serves_the_demo_with_gunicorn_workers(tmp_path):
         assert home.status_code == 200
         assert requests.get(f"http://127.0.0.1:{port}{DEMO_PACKAGE}", timeout=30).status_code == 200
         assert workers_of(server.pid) == 2
+        # Every template was compiled once, in the master, before the workers were forked.
+        assert f"compiled {len(template_files())} templates before forking" in log.read_text()
     finally:
         server.terminate()
         server.wait(timeout=15)
+
+
+def template_files() -> list[Path]:
+    """The Jinja templates under templates/ (the .md pages are read as text)."""
+    return [path for path in (PROJECT_ROOT / "templates").rglob("*") if path.suffix in TEMPLATE_SUFFIXES]
+
+
+def test_every_template_compiles_before_the_workers_fork(app):
+    assert compile_templates(app) == len(template_files()) > 80
+    assert {path.suffix for path in (PROJECT_ROOT / "templates").rglob("*.*")} - set(TEMPLATE_SUFFIXES) == {".md"}
 
 
 def test_make_dev_keeps_the_reloading_development_server():

@@ -15,7 +15,7 @@ from webapp import page_cache
 from webapp.extensions import cache, db
 from webapp.grids.models import Element, Feature, GridPackage
 
-BODY = re.compile(r"</thead>\s*<tbody>(.*)</tbody>", re.S)
+BODY = re.compile(r"</thead>\s*<tbody[^>]*>(.*)</tbody>", re.S)
 HX = {"HX-Request": "true"}
 
 

@@ -17,13 +17,21 @@ from markupsafe import Markup, escape
 from webapp.url_patterns import UrlPattern
 
 EMPTY = '<span class="cell-empty" aria-label="No entry">—</span>'
+# Where the answer of a cell's edit link goes: the cell itself, replaced by the editor.
+CELL_SWAP = 'hx-target="closest td" hx-swap="outerHTML"'
 
 
 class CellRenderer:
-    """The feature cells of one grid for one viewer (``can_edit``: whether each cell gets its edit link)."""
+    """The feature cells of one grid for one viewer (``can_edit``: whether each cell gets its edit link).
 
-    def __init__(self, slug: str, can_edit: bool) -> None:
+    ``swap_set_above``: the table around the cells says where an edit link's answer goes (``hx-target`` and
+    ``hx-swap`` on its ``<tbody>``, which htmx reads from the link's ancestors), so the links leave it out: a grid
+    of 500 cells is 20 KB lighter for editors.
+    """
+
+    def __init__(self, slug: str, can_edit: bool, swap_set_above: bool = False) -> None:
         self.can_edit = bool(can_edit)
+        self._swap = "" if swap_set_above else f" {CELL_SWAP}"
         # The cell edit address, built once per grid and filled in per cell.
         self._edit_url = (UrlPattern("grids.cell_edit", "grid_package_id", "feature_id", slug=slug)
                           if self.can_edit else None)
@@ -45,8 +53,8 @@ class CellRenderer:
         focus = " autofocus" if refocus else ""
         return (
             f'<td id="cell-{grid_package_id}-{feature_id}" class="cell cell-editable" data-label="{label}">{content}\n'
-            f'<a class="cell-edit" href="{url}" hx-get="{url}" hx-target="closest td" hx-swap="outerHTML" '
-            f'title="Edit this cell" aria-label="Edit {package_title}: {feature_title}"{focus}></a></td>')
+            f'<a class="cell-edit" href="{url}" hx-get="{url}"{self._swap} title="Edit this cell" '
+            f'aria-label="Edit {package_title}: {feature_title}"{focus}></a></td>')
 
     def feature_row(self, feature, columns: list[CellColumn]) -> str:
         """The cells of one feature across the grid's columns (packages as columns)."""

@@ -26,7 +26,7 @@ from webapp.catalog.widgets import (
     health_badges,
     usage_toggle,
 )
-from webapp.grids.cells import CellColumn, CellRenderer
+from webapp.grids.cells import CELL_SWAP, CellColumn, CellRenderer
 from webapp.links import safe_url
 from webapp.page_cache import FragmentVersions, shared_fragment
 from webapp.templating import format_date, intcomma, sparkline, timesince, url_with
@@ -207,7 +207,7 @@ class GridTable:
         self.shared = shared
         self.page = PageWidgets()
         self.facts = FactCells(cycles, self.page)
-        self.cells = CellRenderer(self.grid.slug, self.can_edit)
+        self.cells = CellRenderer(self.grid.slug, self.can_edit)  # "packages as rows": each link says its swap
         self.here = url_with()
         # The page with another sort: built once with a stand-in, as the sort keys need no quoting.
         self._sorted_url = url_with(sort="2147483647")
@@ -272,13 +272,16 @@ class GridTable:
 
     def _columns_layout(self) -> Markup:
         columns = self.detail.columns
+        # No form in this body (the heads hold them): the cells' edit links take their swap from the <tbody>.
+        self.cells = CellRenderer(self.grid.slug, self.can_edit, swap_set_above=True)
+        tbody = f"<tbody {CELL_SWAP}>" if self.can_edit else "<tbody>"
         body = shared_fragment("grid-columns-body", self.shared, (self.can_edit, self.can_delete_features),
                                self._columns_body)
         return Markup("\n".join([
             '<table class="grid">', self._caption(f"{len(columns)} packages compared"),
             '<thead>\n<tr>\n<th scope="col">Package</th>',
             *(self._package_head(column, "col") for column in columns),
-            "</tr>\n</thead>\n<tbody>", body, "</tbody>\n</table>",
+            "</tr>\n</thead>", tbody, body, "</tbody>\n</table>",
         ]))
 
     def _columns_body(self) -> str:
